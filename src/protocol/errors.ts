@@ -1,0 +1,85 @@
+/**
+ * Error codes: one table, shared by broker and client. A code is a stable
+ * string on the wire and in `ActorMqError.code`; `retriable` tells a client
+ * whether resending the same request may succeed; `closeCode` is set where the
+ * connection cannot continue (WebSocket close code sent after the error frame).
+ *
+ * Wire contract: codes are never renamed or reused. ONLY ADD TO THE END.
+ */
+export const errorTable = {
+  MALFORMED_FRAME: { retriable: false, closeCode: 1002, description: 'The frame is not a msgpack map with a known type and well-typed fields.' },
+  UNSUPPORTED_VERSION: { retriable: false, closeCode: 1002, description: 'The hello frame asks for a protocol version the broker does not speak.' },
+  HELLO_REQUIRED: { retriable: false, closeCode: 1002, description: 'A frame arrived before the hello handshake finished.' },
+  TEXT_FRAME: { retriable: false, closeCode: 1003, description: 'Text WebSocket frames are not part of the protocol; send binary msgpack frames.' },
+  FRAME_TOO_LARGE: { retriable: false, closeCode: 1009, description: 'The frame exceeds maxFrameBytes.' },
+  NOT_AUTHORIZED: { retriable: false, closeCode: 1008, description: 'The token is missing or not accepted.' },
+  TOO_MANY_CONNECTIONS: { retriable: true, closeCode: 1013, description: 'The broker is at maxConnections; try again later.' },
+  TOO_MANY_REQUESTS: { retriable: true, closeCode: undefined, description: 'The connection has maxInFlightRequests requests outstanding.' },
+  INVALID_REQUEST: { retriable: false, closeCode: undefined, description: 'A field has a value outside its allowed range.' },
+  UNKNOWN_TOPIC: { retriable: false, closeCode: undefined, description: 'The topic does not exist.' },
+  UNKNOWN_PARTITION: { retriable: false, closeCode: undefined, description: 'The topic has no partition with that number.' },
+  INVALID_TOPIC: { retriable: false, closeCode: undefined, description: 'The topic name or configuration is not valid.' },
+  TOPIC_EXISTS: { retriable: false, closeCode: undefined, description: 'The topic exists with a different configuration.' },
+  TOO_MANY_PARTITIONS: { retriable: false, closeCode: undefined, description: 'Creating the topic would exceed maxTopics or maxPartitions.' },
+  MESSAGE_TOO_LARGE: { retriable: false, closeCode: undefined, description: 'A record batch exceeds maxBatchBytes or maxRecordsPerBatch.' },
+  CORRUPT_BATCH: { retriable: false, closeCode: undefined, description: 'A record batch failed header or CRC validation.' },
+  OUT_OF_ORDER_SEQUENCE: { retriable: true, closeCode: undefined, description: 'The batch sequence number is not the next one expected for this producer and partition.' },
+  UNKNOWN_PRODUCER: { retriable: false, closeCode: undefined, description: 'The producer id was not issued by this broker, or its epoch is stale.' },
+  NOT_READY: { retriable: true, closeCode: undefined, description: 'The partition is recovering or restarting; retry shortly.' },
+  STORAGE_ERROR: { retriable: true, closeCode: undefined, description: 'The write could not be made durable; the partition restarts from disk.' },
+  OFFSET_OUT_OF_RANGE: { retriable: false, closeCode: undefined, description: 'The requested offset is outside the partition log.' },
+  SHUTTING_DOWN: { retriable: true, closeCode: 1001, description: 'The broker is shutting down.' },
+  CONNECTION_CLOSED: { retriable: true, closeCode: undefined, description: 'The connection closed before the answer arrived.' },
+  TIMEOUT: { retriable: true, closeCode: undefined, description: 'No answer within the timeout.' },
+  INTERNAL_ERROR: { retriable: true, closeCode: undefined, description: 'An unexpected broker fault; it has been logged.' },
+} as const satisfies Record<string, { retriable: boolean; closeCode: number | undefined; description: string }>;
+
+export type ErrorCode = keyof typeof errorTable;
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(errorTable, code);
+}
+
+/** Base class of every error actormq raises; `code` is stable, `retriable` comes from the table. */
+export class ActorMqError extends Error {
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ActorMqError';
+    this.code = code;
+    this.retriable = errorTable[code].retriable;
+  }
+}
+
+export class UnknownTopicError extends ActorMqError {
+  constructor(message: string) { super('UNKNOWN_TOPIC', message); this.name = 'UnknownTopicError'; }
+}
+
+export class MessageTooLargeError extends ActorMqError {
+  constructor(message: string) { super('MESSAGE_TOO_LARGE', message); this.name = 'MessageTooLargeError'; }
+}
+
+export class NotAuthorizedError extends ActorMqError {
+  constructor(message: string) { super('NOT_AUTHORIZED', message); this.name = 'NotAuthorizedError'; }
+}
+
+export class ConnectionClosedError extends ActorMqError {
+  constructor(message: string) { super('CONNECTION_CLOSED', message); this.name = 'ConnectionClosedError'; }
+}
+
+export class TimeoutError extends ActorMqError {
+  constructor(message: string) { super('TIMEOUT', message); this.name = 'TimeoutError'; }
+}
+
+/** Builds the most specific error class for a code received on the wire. */
+export function errorFromCode(code: ErrorCode, message: string): ActorMqError {
+  switch (code) {
+    case 'UNKNOWN_TOPIC': return new UnknownTopicError(message);
+    case 'MESSAGE_TOO_LARGE': return new MessageTooLargeError(message);
+    case 'NOT_AUTHORIZED': return new NotAuthorizedError(message);
+    case 'CONNECTION_CLOSED': return new ConnectionClosedError(message);
+    case 'TIMEOUT': return new TimeoutError(message);
+    default: return new ActorMqError(code, message);
+  }
+}

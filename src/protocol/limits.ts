@@ -1,0 +1,68 @@
+/**
+ * Every limit of the protocol and the broker, with its default and why.
+ * Limits are checked at the earliest point: frame size before decoding,
+ * batch header before the CRC, counts before allocation.
+ */
+export interface BrokerLimits {
+  /** Largest WebSocket message accepted; checked by ws before it buffers the payload. */
+  maxFrameBytes: number;
+  /** Largest record batch; a frame carries at least one, plus a little envelope. */
+  maxBatchBytes: number;
+  /** Bounds the per-batch work of consumers that decode records. */
+  maxRecordsPerBatch: number;
+  /** Batches (partition entries) in one produce request. */
+  maxEntriesPerRequest: number;
+  /** Open WebSocket connections; each costs buffers and an actor. */
+  maxConnections: number;
+  /** Requests a connection may have unanswered; bounds the memory one client can pin. */
+  maxInFlightRequests: number;
+  /** Topics on one broker. */
+  maxTopics: number;
+  /** Partitions summed over all topics; each holds open files. */
+  maxPartitions: number;
+  /** Partitions of one topic. */
+  maxPartitionsPerTopic: number;
+  /** Bytes one fetch may return. */
+  maxFetchBytes: number;
+  /** Length of a client id, a topic name or a header key, in characters. */
+  maxNameLength: number;
+  /** The hello must arrive within this time, or the socket is closed. */
+  helloTimeoutMs: number;
+}
+
+export const defaultBrokerLimits: BrokerLimits = {
+  maxFrameBytes: 8 * 1024 * 1024, // 8 MiB: a full client batch of 1 KiB messages plus headroom
+  maxBatchBytes: 4 * 1024 * 1024, // 4 MiB: keeps one append under a few ms of disk time
+  maxRecordsPerBatch: 100_000,
+  maxEntriesPerRequest: 1_024,
+  maxConnections: 10_000,
+  maxInFlightRequests: 1_024,
+  maxTopics: 10_000,
+  maxPartitions: 100_000,
+  maxPartitionsPerTopic: 10_000,
+  maxFetchBytes: 8 * 1024 * 1024,
+  maxNameLength: 249, // Kafka's topic name limit
+  helloTimeoutMs: 10_000,
+};
+
+export function assertLimitsConsistent(limits: BrokerLimits): void {
+  // A batch travels inside one frame, so a frame must be able to hold a batch.
+  if (limits.maxBatchBytes >= limits.maxFrameBytes) {
+    throw new RangeError(`maxBatchBytes (${limits.maxBatchBytes}) must be below maxFrameBytes (${limits.maxFrameBytes})`);
+  }
+  if (limits.maxFetchBytes > limits.maxFrameBytes) {
+    throw new RangeError(`maxFetchBytes (${limits.maxFetchBytes}) must not exceed maxFrameBytes (${limits.maxFrameBytes})`);
+  }
+  if (limits.maxPartitionsPerTopic > limits.maxPartitions) {
+    throw new RangeError('maxPartitionsPerTopic must not exceed maxPartitions');
+  }
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`limit ${name} must be a positive integer, got ${value}`);
+  }
+}
+
+/** Protocol version spoken by this build; hello frames carry it. */
+export const protocolVersion = 1;
+
+/** Topic names: Kafka's alphabet, so names are safe as directory names. */
+export const topicNamePattern = /^[a-zA-Z0-9._-]+$/;

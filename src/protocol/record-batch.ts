@@ -1,0 +1,295 @@
+/**
+ * Record batch: the unit on the wire and on disk (Kafka v2 layout).
+ *
+ * All integers big-endian. Header, 61 bytes:
+ *
+ *   offset size field
+ *        0    8 baseOffset       int64, assigned by the broker on append
+ *        8    4 batchLength      int32, bytes after this field (total - 12)
+ *       12    4 leaderEpoch      int32, assigned by the broker on append
+ *       16    1 magic            int8, always 2
+ *       17    4 crc              uint32, CRC-32 of bytes 21..end
+ *       21    2 attributes       int16, bit 4 transactional, bit 5 control;
+ *                                bits 0-2 compression (only 0 = none)
+ *       23    4 lastOffsetDelta  int32, recordCount - 1
+ *       27    8 baseTimestamp    int64, epoch ms of the first record
+ *       35    8 maxTimestamp     int64, largest record timestamp
+ *       43    8 producerId       int64, -1 when not idempotent
+ *       51    2 producerEpoch    int16, -1 when not idempotent
+ *       53    4 baseSequence     int32, -1 when not idempotent
+ *       57    4 recordCount      int32
+ *       61      records
+ *
+ * Because the CRC starts at `attributes`, the broker assigns baseOffset and
+ * leaderEpoch by patching bytes in place, without recomputing it.
+ *
+ * Record (zigzag varints, as in Kafka):
+ *   length varint (bytes after this field), attributes int8
+ *   (bit 0 value is msgpack, else raw bytes; bit 1 key is UTF-8 text),
+ *   timestampDelta varint, offsetDelta varint,
+ *   keyLength varint (-1 = no key), key, valueLength varint, value,
+ *   headerCount varint, then per header: keyLength, key, valueLength, value
+ *   (UTF-8 strings).
+ */
+import { crc32 } from './crc32.js';
+import { encodeUtf8, encodeValue, decodeUtf8, decodeValue } from './value-codec.js';
+import { writeZigzag, zigzagSize, readZigzag, type Cursor } from './varint.js';
+
+export const batchHeaderBytes = 61;
+/** baseOffset + batchLength: the part not counted by batchLength. */
+export const batchLogOverheadBytes = 12;
+export const batchMagic = 2;
+const crcStart = 21;
+
+export const batchAttribute = { transactional: 0x10, control: 0x20, compressionMask: 0x07 } as const;
+export const recordAttribute = { msgpackValue: 0x01, textKey: 0x02 } as const;
+
+export interface BatchHeader {
+  baseOffset: number;
+  batchLength: number;
+  leaderEpoch: number;
+  magic: number;
+  crc: number;
+  attributes: number;
+  lastOffsetDelta: number;
+  baseTimestamp: number;
+  maxTimestamp: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  recordCount: number;
+}
+
+export interface RecordInput {
+  key?: string | Uint8Array | null;
+  value: unknown;
+  headers?: Record<string, string>;
+  timestamp?: number;
+}
+
+export interface DecodedRecord {
+  offset: number;
+  timestamp: number;
+  key: string | Uint8Array | null;
+  value: unknown;
+  headers: Record<string, string>;
+}
+
+export interface BatchProducer {
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+}
+
+const noProducer: BatchProducer = { producerId: -1, producerEpoch: -1, baseSequence: -1 };
+
+function view(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function readInt64(dv: DataView, pos: number): number {
+  return dv.getInt32(pos) * 0x1_0000_0000 + dv.getUint32(pos + 4);
+}
+
+function writeInt64(dv: DataView, pos: number, value: number): void {
+  const high = Math.floor(value / 0x1_0000_0000);
+  dv.setInt32(pos, high);
+  dv.setUint32(pos + 4, value - high * 0x1_0000_0000);
+}
+
+interface EncodedRecord {
+  attributes: number;
+  timestampDelta: number;
+  key: Uint8Array | null;
+  value: Uint8Array;
+  headers: Array<[Uint8Array, Uint8Array]>;
+  bodyBytes: number;
+}
+
+function encodeRecord(record: RecordInput, index: number, baseTimestamp: number, now: number): EncodedRecord {
+  const { bytes: value, msgpack } = encodeValue(record.value);
+  let attributes = msgpack ? recordAttribute.msgpackValue : 0;
+  let key: Uint8Array | null = null;
+  if (typeof record.key === 'string') {
+    key = encodeUtf8(record.key);
+    attributes |= recordAttribute.textKey;
+  } else if (record.key instanceof Uint8Array) {
+    key = record.key;
+  }
+  const headers: Array<[Uint8Array, Uint8Array]> = [];
+  if (record.headers) {
+    for (const name in record.headers) headers.push([encodeUtf8(name), encodeUtf8(record.headers[name]!)]);
+  }
+  const timestampDelta = (record.timestamp ?? now) - baseTimestamp;
+  let bodyBytes = 1 + zigzagSize(timestampDelta) + zigzagSize(index);
+  bodyBytes += key ? zigzagSize(key.length) + key.length : 1;
+  bodyBytes += zigzagSize(value.length) + value.length + zigzagSize(headers.length);
+  for (const [name, text] of headers) bodyBytes += zigzagSize(name.length) + name.length + zigzagSize(text.length) + text.length;
+  return { attributes, timestampDelta, key, value, headers, bodyBytes };
+}
+
+function writeBytes(out: Uint8Array, pos: number, bytes: Uint8Array): number {
+  pos = writeZigzag(out, pos, bytes.length);
+  out.set(bytes, pos);
+  return pos + bytes.length;
+}
+
+/**
+ * Encodes records into one batch with baseOffset 0; the broker assigns the
+ * real offset. `now` is the timestamp of records that carry none.
+ */
+export function encodeRecordBatch(
+  records: readonly RecordInput[],
+  options: { now: number; producer?: BatchProducer; transactional?: boolean; control?: boolean },
+): Uint8Array {
+  if (records.length === 0) throw new RangeError('a record batch holds at least one record');
+  let baseTimestamp = Infinity;
+  let maxTimestamp = -Infinity;
+  for (const record of records) {
+    const ts = record.timestamp ?? options.now;
+    if (ts < baseTimestamp) baseTimestamp = ts;
+    if (ts > maxTimestamp) maxTimestamp = ts;
+  }
+  const encoded = records.map((record, index) => encodeRecord(record, index, baseTimestamp, options.now));
+  let total = batchHeaderBytes;
+  for (const record of encoded) total += zigzagSize(record.bodyBytes) + record.bodyBytes;
+  const out = new Uint8Array(total);
+  let pos = batchHeaderBytes;
+  for (let i = 0; i < encoded.length; i++) {
+    const record = encoded[i]!;
+    pos = writeZigzag(out, pos, record.bodyBytes);
+    out[pos++] = record.attributes;
+    pos = writeZigzag(out, pos, record.timestampDelta);
+    pos = writeZigzag(out, pos, i);
+    pos = record.key ? writeBytes(out, pos, record.key) : writeZigzag(out, pos, -1);
+    pos = writeBytes(out, pos, record.value);
+    pos = writeZigzag(out, pos, record.headers.length);
+    for (const [name, text] of record.headers) {
+      pos = writeBytes(out, pos, name);
+      pos = writeBytes(out, pos, text);
+    }
+  }
+  const producer = options.producer ?? noProducer;
+  let attributes = 0;
+  if (options.transactional) attributes |= batchAttribute.transactional;
+  if (options.control) attributes |= batchAttribute.control;
+  const dv = view(out);
+  writeInt64(dv, 0, 0);
+  dv.setInt32(8, total - batchLogOverheadBytes);
+  dv.setInt32(12, 0);
+  dv.setInt8(16, batchMagic);
+  dv.setInt16(21, attributes);
+  dv.setInt32(23, records.length - 1);
+  writeInt64(dv, 27, baseTimestamp);
+  writeInt64(dv, 35, maxTimestamp);
+  writeInt64(dv, 43, producer.producerId);
+  dv.setInt16(51, producer.producerEpoch);
+  dv.setInt32(53, producer.baseSequence);
+  dv.setInt32(57, records.length);
+  dv.setUint32(17, crc32(out.subarray(crcStart)));
+  return out;
+}
+
+/** Reads the fixed header at `pos`; the caller has checked 61 bytes are there. */
+export function readBatchHeader(bytes: Uint8Array, pos = 0): BatchHeader {
+  const dv = view(bytes);
+  return {
+    baseOffset: readInt64(dv, pos),
+    batchLength: dv.getInt32(pos + 8),
+    leaderEpoch: dv.getInt32(pos + 12),
+    magic: dv.getInt8(pos + 16),
+    crc: dv.getUint32(pos + 17),
+    attributes: dv.getInt16(pos + 21),
+    lastOffsetDelta: dv.getInt32(pos + 23),
+    baseTimestamp: readInt64(dv, pos + 27),
+    maxTimestamp: readInt64(dv, pos + 35),
+    producerId: readInt64(dv, pos + 43),
+    producerEpoch: dv.getInt16(pos + 51),
+    baseSequence: dv.getInt32(pos + 53),
+    recordCount: dv.getInt32(pos + 57),
+  };
+}
+
+/** Total bytes of the batch starting at `pos` (header length field + 12). */
+export function batchSizeAt(bytes: Uint8Array, pos: number): number {
+  return view(bytes).getInt32(pos + 8) + batchLogOverheadBytes;
+}
+
+export function writeBaseOffset(bytes: Uint8Array, pos: number, baseOffset: number): void {
+  writeInt64(view(bytes), pos, baseOffset);
+}
+
+export function writeLeaderEpoch(bytes: Uint8Array, pos: number, leaderEpoch: number): void {
+  view(bytes).setInt32(pos + 12, leaderEpoch);
+}
+
+export type BatchCheck =
+  | { ok: true; header: BatchHeader }
+  | { ok: false; code: 'CORRUPT_BATCH' | 'MESSAGE_TOO_LARGE'; reason: string };
+
+export interface BatchCheckLimits {
+  maxBatchBytes: number;
+  maxRecordsPerBatch: number;
+}
+
+/**
+ * Checks that `bytes[pos..]` starts with one well-formed batch: the header is
+ * consistent, the declared length fits, the CRC matches. Records are not
+ * decoded. With `exact`, the batch must end exactly at the end of `bytes`.
+ */
+export function checkBatch(bytes: Uint8Array, pos: number, limits: BatchCheckLimits, exact: boolean): BatchCheck {
+  const available = bytes.length - pos;
+  if (available < batchHeaderBytes) return { ok: false, code: 'CORRUPT_BATCH', reason: `${available} bytes is shorter than a batch header` };
+  const header = readBatchHeader(bytes, pos);
+  const size = header.batchLength + batchLogOverheadBytes;
+  if (header.magic !== batchMagic) return { ok: false, code: 'CORRUPT_BATCH', reason: `magic ${header.magic}, expected ${batchMagic}` };
+  if (size < batchHeaderBytes) return { ok: false, code: 'CORRUPT_BATCH', reason: `batch length ${header.batchLength} is below the header size` };
+  if (size > limits.maxBatchBytes) return { ok: false, code: 'MESSAGE_TOO_LARGE', reason: `batch of ${size} bytes exceeds maxBatchBytes ${limits.maxBatchBytes}` };
+  if (size > available || (exact && size !== available)) return { ok: false, code: 'CORRUPT_BATCH', reason: `batch declares ${size} bytes, ${available} present` };
+  if (header.recordCount < 1 || header.lastOffsetDelta !== header.recordCount - 1) {
+    return { ok: false, code: 'CORRUPT_BATCH', reason: `record count ${header.recordCount} does not match last offset delta ${header.lastOffsetDelta}` };
+  }
+  if (header.recordCount > limits.maxRecordsPerBatch) {
+    return { ok: false, code: 'MESSAGE_TOO_LARGE', reason: `${header.recordCount} records exceed maxRecordsPerBatch ${limits.maxRecordsPerBatch}` };
+  }
+  if ((header.attributes & batchAttribute.compressionMask) !== 0) return { ok: false, code: 'CORRUPT_BATCH', reason: 'compressed batches are not supported' };
+  const actual = crc32(bytes.subarray(pos + crcStart, pos + size));
+  if (actual !== header.crc) return { ok: false, code: 'CORRUPT_BATCH', reason: `CRC ${actual.toString(16)} does not match header ${header.crc.toString(16)}` };
+  return { ok: true, header };
+}
+
+function readBytes(cursor: Cursor): Uint8Array | null {
+  const length = readZigzag(cursor);
+  if (length < 0) return null;
+  if (cursor.pos + length > cursor.end) throw new RangeError('field runs past the end of the record');
+  const bytes = cursor.buf.subarray(cursor.pos, cursor.pos + length);
+  cursor.pos += length;
+  return bytes;
+}
+
+/** Decodes every record of the batch at `pos` (consumers and tools; not the broker's hot path). */
+export function decodeRecords(bytes: Uint8Array, pos = 0): DecodedRecord[] {
+  const header = readBatchHeader(bytes, pos);
+  const cursor: Cursor = { buf: bytes, pos: pos + batchHeaderBytes, end: pos + header.batchLength + batchLogOverheadBytes };
+  const records: DecodedRecord[] = [];
+  for (let i = 0; i < header.recordCount; i++) {
+    const length = readZigzag(cursor);
+    const recordEnd = cursor.pos + length;
+    const attributes = bytes[cursor.pos++]!;
+    const timestamp = header.baseTimestamp + readZigzag(cursor);
+    const offset = header.baseOffset + readZigzag(cursor);
+    const keyBytes = readBytes(cursor);
+    const key = keyBytes && attributes & recordAttribute.textKey ? decodeUtf8(keyBytes) : keyBytes && keyBytes.slice();
+    const valueBytes = readBytes(cursor) ?? new Uint8Array(0);
+    const value = decodeValue(attributes & recordAttribute.msgpackValue ? valueBytes : valueBytes.slice(), (attributes & recordAttribute.msgpackValue) !== 0);
+    const headerCount = readZigzag(cursor);
+    const headers: Record<string, string> = {};
+    for (let h = 0; h < headerCount; h++) {
+      const name = decodeUtf8(readBytes(cursor) ?? new Uint8Array(0));
+      headers[name] = decodeUtf8(readBytes(cursor) ?? new Uint8Array(0));
+    }
+    if (cursor.pos !== recordEnd) throw new RangeError(`record ${i} length mismatch`);
+    records.push({ offset, timestamp, key, value, headers });
+  }
+  return records;
+}

@@ -1,0 +1,85 @@
+/**
+ * Checks a decoded frame before anything acts on it: known type, every field
+ * present with the right type and range. Returns the typed frame or a
+ * violation carrying the request id (when one could be read) so the error
+ * frame can answer the right request.
+ */
+import type { ErrorCode } from './errors.js';
+import type { RequestFrame } from './frames.js';
+
+export interface FrameViolation { ok: false; id: number | undefined; code: ErrorCode; message: string }
+export type FrameCheck = { ok: true; frame: RequestFrame } | FrameViolation;
+
+type FieldKind = 'uint' | 'string' | 'bytes' | 'object' | 'array';
+interface FieldSpec { kind: FieldKind; optional?: boolean }
+
+const uint: FieldSpec = { kind: 'uint' };
+const text: FieldSpec = { kind: 'string' };
+
+const frameSpecs: Record<RequestFrame['type'], Record<string, FieldSpec>> = {
+  hello: { id: uint, version: uint, clientId: text, token: { kind: 'string', optional: true } },
+  createTopic: { id: uint, topic: text, partitions: uint, config: { kind: 'object', optional: true } },
+  listTopics: { id: uint },
+  describeTopic: { id: uint, topic: text },
+  initProducer: { id: uint },
+  produce: { id: uint, entries: { kind: 'array' } },
+  fetch: { id: uint, topic: text, partition: uint, offset: uint, maxBytes: uint },
+};
+
+const entrySpec: Record<string, FieldSpec> = { topic: text, partition: uint, batch: { kind: 'bytes' } };
+const topicConfigKeys = new Set(['retentionMs', 'retentionBytes', 'segmentBytes', 'segmentMs']);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+function fieldMatches(value: unknown, kind: FieldKind): boolean {
+  switch (kind) {
+    case 'uint': return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+    case 'string': return typeof value === 'string';
+    case 'bytes': return value instanceof Uint8Array;
+    case 'object': return isPlainObject(value);
+    case 'array': return Array.isArray(value);
+  }
+}
+
+function checkFields(value: Record<string, unknown>, spec: Record<string, FieldSpec>, where: string): string | undefined {
+  for (const [name, field] of Object.entries(spec)) {
+    const fieldValue = value[name];
+    if (fieldValue === undefined && field.optional) continue;
+    if (!fieldMatches(fieldValue, field.kind)) return `${where}.${name} must be ${field.kind === 'uint' ? 'an unsigned integer' : `a ${field.kind}`}`;
+  }
+  return undefined;
+}
+
+function checkTopicConfig(config: Record<string, unknown>): string | undefined {
+  for (const [name, value] of Object.entries(config)) {
+    if (!topicConfigKeys.has(name)) return `config.${name} is not a topic setting`;
+    if (!fieldMatches(value, 'uint')) return `config.${name} must be an unsigned integer`;
+  }
+  return undefined;
+}
+
+export function validateFrame(decoded: unknown): FrameCheck {
+  if (!isPlainObject(decoded)) return { ok: false, id: undefined, code: 'MALFORMED_FRAME', message: 'a frame must be a msgpack map' };
+  const id = fieldMatches(decoded.id, 'uint') ? (decoded.id as number) : undefined;
+  const type = decoded.type;
+  if (typeof type !== 'string' || !Object.hasOwn(frameSpecs, type)) {
+    return { ok: false, id, code: 'MALFORMED_FRAME', message: `unknown frame type ${JSON.stringify(type)?.slice(0, 64)}` };
+  }
+  const spec = frameSpecs[type as RequestFrame['type']];
+  const problem = checkFields(decoded, spec, type);
+  if (problem) return { ok: false, id, code: 'MALFORMED_FRAME', message: problem };
+  if (type === 'produce') {
+    for (const [index, entry] of (decoded.entries as unknown[]).entries()) {
+      if (!isPlainObject(entry)) return { ok: false, id, code: 'MALFORMED_FRAME', message: `produce.entries[${index}] must be a map` };
+      const entryProblem = checkFields(entry, entrySpec, `produce.entries[${index}]`);
+      if (entryProblem) return { ok: false, id, code: 'MALFORMED_FRAME', message: entryProblem };
+    }
+  }
+  if (type === 'createTopic' && decoded.config !== undefined) {
+    const configProblem = checkTopicConfig(decoded.config as Record<string, unknown>);
+    if (configProblem) return { ok: false, id, code: 'INVALID_REQUEST', message: configProblem };
+  }
+  return { ok: true, frame: decoded as unknown as RequestFrame };
+}

@@ -1,0 +1,108 @@
+/**
+ * startBroker: opens the data directory, recovers every partition, then
+ * serves WebSocket clients. close() is graceful: stop accepting, let in-flight
+ * requests finish (their writes reach fsync), close connections, close logs.
+ */
+import { createServer, type Server } from 'node:http';
+import { mkdir } from 'node:fs/promises';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { encodeFrame } from '../protocol/codec.js';
+import { createLogger, type Logger } from '../logger.js';
+import { ConnectionSession } from './connection-session.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { MetadataStore } from './metadata-store.js';
+import { resolveBrokerOptions, type BrokerOptions, type ResolvedBrokerOptions } from './options.js';
+import type { BrokerServices } from './request-handlers.js';
+import { TopicRegistry } from './topic-registry.js';
+
+/** How long close() waits for in-flight requests before closing connections anyway. */
+const drainTimeoutMs = 10_000;
+const drainPollMs = 5;
+
+export interface Broker {
+  /** `ws://<host>:<port>` with the port actually bound. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly options: ResolvedBrokerOptions;
+  readonly topics: TopicRegistry;
+  /** Graceful shutdown; safe to call more than once. */
+  close(): Promise<void>;
+}
+
+export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
+  const resolved = resolveBrokerOptions(options);
+  const logger = options.logger ?? createLogger(resolved.logLevel);
+  await mkdir(resolved.dataDir, { recursive: true });
+  const unlock = await lockDataDir(resolved.dataDir);
+  try {
+    const metadata = await MetadataStore.open(resolved.dataDir);
+    const topics = new TopicRegistry(metadata, resolved, logger);
+    await topics.start();
+    return await serve({ topics, metadata, options: resolved }, logger, unlock);
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
+}
+
+async function serve(services: BrokerServices, logger: Logger, unlock: () => Promise<void>): Promise<Broker> {
+  const { options } = services;
+  const httpServer = createServer((_request, response) => {
+    response.writeHead(426, { 'content-type': 'text/plain' }).end('actormq speaks WebSocket on this port\n');
+  });
+  const wss = new WebSocketServer({ server: httpServer, maxPayload: options.limits.maxFrameBytes, perMessageDeflate: false });
+  const sessions = new Set<ConnectionSession>();
+  let nextConnectionId = 1;
+  wss.on('connection', (socket: WebSocket) => {
+    if (sessions.size >= options.limits.maxConnections) {
+      socket.send(encodeFrame({ type: 'error', code: 'TOO_MANY_CONNECTIONS', message: `broker holds maxConnections ${options.limits.maxConnections}` }));
+      socket.close(1013, 'TOO_MANY_CONNECTIONS');
+      return;
+    }
+    const session = new ConnectionSession(String(nextConnectionId++), socket, services, logger);
+    sessions.add(session);
+    socket.on('close', () => sessions.delete(session));
+  });
+  await listen(httpServer, options.port, options.host);
+  const address = httpServer.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const url = `ws://${formatHost(options.host)}:${port}`;
+  logger.info('broker started', { url, dataDir: options.dataDir, flush: options.flush, topics: services.topics.list().length });
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    httpServer.close();
+    await drain(sessions);
+    for (const session of sessions) session.shutdown();
+    wss.close();
+    await services.topics.close();
+    await unlock();
+    logger.info('broker stopped', { url });
+  };
+  return {
+    url, host: options.host, port, dataDir: options.dataDir, options, topics: services.topics,
+    close: () => (closing ??= close()),
+  };
+}
+
+async function drain(sessions: Set<ConnectionSession>): Promise<void> {
+  const deadline = Date.now() + drainTimeoutMs;
+  while ([...sessions].some((session) => !session.idle) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, drainPollMs));
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,162 @@
+/**
+ * Runtime of one WebSocket connection: runs `connectionMachine`, decodes and
+ * validates each frame, serves `hello` while handshaking and requests once
+ * open. A bad frame is answered with an error frame; where the connection
+ * cannot continue (undecodable frame, bad hello, text frame, oversized frame)
+ * the machine moves to closing and the socket is closed with the close code
+ * from the error table. Other connections are never affected.
+ */
+import type { WebSocket } from 'ws';
+import { createActor, type Actor } from 'xstate';
+import { connectionMachine } from '../../machines/connection.machine.js';
+import { decodeFrame, encodeFrame } from '../protocol/codec.js';
+import { ActorMqError, errorTable, type ErrorCode } from '../protocol/errors.js';
+import type { ErrorFrame, HelloFrame, RequestFrame, WelcomeBody } from '../protocol/frames.js';
+import { protocolVersion } from '../protocol/limits.js';
+import { validateFrame } from '../protocol/validate-frame.js';
+import type { Logger } from '../logger.js';
+import { requestHandlers, type BrokerServices } from './request-handlers.js';
+
+/** A socket that has not completed its close handshake by then is terminated. */
+const closeTimeoutMs = 5_000;
+
+export class ConnectionSession {
+  readonly actor: Actor<typeof connectionMachine>;
+  private inFlightRequests = 0;
+
+  constructor(
+    readonly connectionId: string,
+    private readonly socket: WebSocket,
+    private readonly services: BrokerServices,
+    private readonly logger: Logger,
+  ) {
+    const machine = connectionMachine.provide({
+      actions: {
+        closeSocket: ({ context }) => this.socket.close(context.closeCode ?? 1000, (context.closeReason ?? '').slice(0, 120)),
+        terminateSocket: () => this.socket.terminate(),
+      },
+    });
+    this.actor = createActor(machine, {
+      id: `connection/${connectionId}`,
+      input: { connectionId, helloTimeoutMs: services.options.limits.helloTimeoutMs, closeTimeoutMs },
+    });
+    this.actor.start();
+    socket.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    socket.on('close', () => this.actor.send({ type: 'socket.closed' }));
+    socket.on('error', (error) => this.logger.debug('socket error', { connection: connectionId, error }));
+    this.answerOversizedFrames();
+  }
+
+  get state(): string {
+    return String(this.actor.getSnapshot().value);
+  }
+
+  /** Ends the connection from the broker side (shutdown): error frame, then close. */
+  shutdown(): void {
+    this.fail(undefined, 'SHUTTING_DOWN', 'broker is shutting down');
+  }
+
+  /** True when every request this connection started has been answered. */
+  get idle(): boolean {
+    return this.inFlightRequests === 0;
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    const state = this.actor.getSnapshot().value;
+    if (state === 'closing' || state === 'closed') return;
+    if (!isBinary) return this.fail(undefined, 'TEXT_FRAME', 'text frames are not accepted; send binary msgpack frames');
+    let decoded: unknown;
+    try {
+      decoded = decodeFrame(data);
+    } catch (error) {
+      return this.fail(undefined, 'MALFORMED_FRAME', `frame is not valid msgpack: ${(error as Error).message}`);
+    }
+    const check = validateFrame(decoded);
+    if (!check.ok) {
+      // Without a request id there is nothing to answer: the stream cannot be trusted.
+      if (check.id === undefined || state === 'handshaking') return this.fail(check.id, check.code, check.message);
+      return this.sendError(check.id, check.code, check.message);
+    }
+    if (state === 'handshaking') return this.onHandshakeFrame(check.frame);
+    this.onRequest(check.frame);
+  }
+
+  private onHandshakeFrame(frame: RequestFrame): void {
+    if (frame.type !== 'hello') return this.fail(frame.id, 'HELLO_REQUIRED', `expected hello, got ${frame.type}`);
+    const rejection = this.checkHello(frame);
+    if (rejection) return this.fail(frame.id, rejection.code, rejection.message);
+    const { limits, brokerId } = this.services.options;
+    const body: WelcomeBody = {
+      version: protocolVersion,
+      brokerId,
+      limits: {
+        maxFrameBytes: limits.maxFrameBytes,
+        maxBatchBytes: limits.maxBatchBytes,
+        maxRecordsPerBatch: limits.maxRecordsPerBatch,
+        maxInFlightRequests: limits.maxInFlightRequests,
+      },
+    };
+    this.actor.send({ type: 'hello.accepted', clientId: frame.clientId });
+    this.send({ type: 'result', id: frame.id, body });
+  }
+
+  private checkHello(frame: HelloFrame): { code: ErrorCode; message: string } | undefined {
+    const { token, limits } = this.services.options;
+    if (frame.version !== protocolVersion) return { code: 'UNSUPPORTED_VERSION', message: `protocol version ${frame.version} is not supported; this broker speaks ${protocolVersion}` };
+    if (frame.clientId.length === 0 || frame.clientId.length > limits.maxNameLength) {
+      return { code: 'MALFORMED_FRAME', message: `clientId must be 1-${limits.maxNameLength} characters` };
+    }
+    if (token !== undefined && frame.token !== token) return { code: 'NOT_AUTHORIZED', message: 'token missing or not accepted' };
+    return undefined;
+  }
+
+  private onRequest(frame: RequestFrame): void {
+    if (frame.type === 'hello') return this.sendError(frame.id, 'INVALID_REQUEST', 'hello already completed');
+    if (this.inFlightRequests >= this.services.options.limits.maxInFlightRequests) {
+      return this.sendError(frame.id, 'TOO_MANY_REQUESTS', `more than maxInFlightRequests ${this.services.options.limits.maxInFlightRequests} unanswered`);
+    }
+    this.inFlightRequests++;
+    const handler = requestHandlers[frame.type] as (f: RequestFrame, s: BrokerServices) => Promise<unknown>;
+    let answer: Promise<unknown>;
+    try {
+      answer = handler(frame, this.services);
+    } catch (error) {
+      answer = Promise.reject(error);
+    }
+    answer.then(
+      (body) => this.send({ type: 'result', id: frame.id, body }),
+      (error: unknown) => this.answerFailure(frame, error),
+    ).finally(() => this.inFlightRequests--);
+  }
+
+  private answerFailure(frame: RequestFrame, error: unknown): void {
+    if (error instanceof ActorMqError) return this.sendError(frame.id, error.code, error.message);
+    this.logger.error('request failed', { connection: this.connectionId, request: frame.type, error });
+    this.sendError(frame.id, 'INTERNAL_ERROR', 'internal error; see broker log');
+  }
+
+  /** ws closes an oversized frame with 1009 itself; answer first, while the socket is still open. */
+  private answerOversizedFrames(): void {
+    const receiver = (this.socket as unknown as { _receiver?: { prependListener(event: 'error', fn: (error: { code?: string }) => void): void } })._receiver;
+    receiver?.prependListener('error', (error) => {
+      if (error.code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return;
+      this.send({ type: 'error', code: 'FRAME_TOO_LARGE', message: `frame exceeds maxFrameBytes ${this.services.options.limits.maxFrameBytes}` });
+      this.actor.send({ type: 'connection.close', code: 1009, reason: 'frame too large' });
+    });
+  }
+
+  private fail(id: number | undefined, code: ErrorCode, message: string): void {
+    this.sendError(id, code, message);
+    this.actor.send({ type: 'connection.close', code: errorTable[code].closeCode ?? 1002, reason: code });
+  }
+
+  private sendError(id: number | undefined, code: ErrorCode, message: string): void {
+    const frame: ErrorFrame = id === undefined ? { type: 'error', code, message } : { type: 'error', id, code, message };
+    this.send(frame);
+  }
+
+  private send(frame: object): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(encodeFrame(frame));
+  }
+}

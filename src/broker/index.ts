@@ -1,0 +1,3 @@
+export { startBroker, type Broker } from './broker.js';
+export type { BrokerOptions, FlushPolicy, TransactionOptions } from './options.js';
+export type { BrokerLimits } from '../protocol/limits.js';

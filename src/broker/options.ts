@@ -1,0 +1,103 @@
+/**
+ * Broker options: what `startBroker` and `actormq serve` accept, their
+ * defaults, and the checks that run before anything is opened.
+ */
+import { assertLimitsConsistent, defaultBrokerLimits, type BrokerLimits } from '../protocol/limits.js';
+import type { TopicConfig } from '../protocol/frames.js';
+import type { LogLevel, Logger } from '../logger.js';
+
+export type FlushPolicy = 'sync' | 'interval';
+
+export interface TransactionOptions {
+  checkAfterMs: number;
+  checkIntervalMs: number;
+  maxChecks: number;
+}
+
+export interface BrokerOptions {
+  host?: string;
+  /** 0 = any free port. */
+  port?: number;
+  dataDir?: string;
+  flush?: FlushPolicy;
+  /** fdatasync period of the 'interval' flush policy. */
+  flushIntervalMs?: number;
+  /** Create a topic (with defaultPartitions) on first produce instead of answering UNKNOWN_TOPIC. */
+  autoCreateTopics?: boolean;
+  defaultPartitions?: number;
+  /** Defaults for topics created without their own settings. */
+  topicDefaults?: Partial<Required<TopicConfig>>;
+  limits?: Partial<BrokerLimits>;
+  transactions?: Partial<TransactionOptions>;
+  /** When set, hello frames must carry this token. */
+  token?: string;
+  logLevel?: LogLevel;
+  logger?: Logger;
+  /** Injected clock (epoch ms), so tests control time. */
+  clock?: () => number;
+  /** Broker id reported in the welcome frame. */
+  brokerId?: string;
+}
+
+export interface ResolvedBrokerOptions {
+  host: string;
+  port: number;
+  dataDir: string;
+  flush: FlushPolicy;
+  flushIntervalMs: number;
+  autoCreateTopics: boolean;
+  defaultPartitions: number;
+  topicDefaults: Required<TopicConfig>;
+  limits: BrokerLimits;
+  transactions: TransactionOptions;
+  token: string | undefined;
+  logLevel: LogLevel;
+  clock: () => number;
+  brokerId: string;
+}
+
+export const defaultTopicConfig: Required<TopicConfig> = {
+  retentionMs: 7 * 24 * 3600_000, // 7 days, Kafka's default
+  retentionBytes: 0, // no size limit
+  segmentBytes: 64 * 1024 * 1024, // 64 MiB: recovery rescans at most one segment
+  segmentMs: 7 * 24 * 3600_000,
+};
+
+// RocketMQ's defaults: transactionTimeOut 6 s, check interval 60 s, 15 checks.
+export const defaultTransactionOptions: TransactionOptions = { checkAfterMs: 6_000, checkIntervalMs: 60_000, maxChecks: 15 };
+
+function invalid(message: string): never {
+  throw new RangeError(`invalid broker option: ${message}`);
+}
+
+function positiveInteger(name: string, value: number, allowZero = false): number {
+  if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) invalid(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${value}`);
+  return value;
+}
+
+export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBrokerOptions {
+  const limits = { ...defaultBrokerLimits, ...options.limits };
+  assertLimitsConsistent(limits);
+  const flush = options.flush ?? 'sync';
+  if (flush !== 'sync' && flush !== 'interval') invalid(`flush must be 'sync' or 'interval', got ${String(flush)}`);
+  const topicDefaults = { ...defaultTopicConfig, ...options.topicDefaults };
+  for (const [name, value] of Object.entries(topicDefaults)) positiveInteger(`topicDefaults.${name}`, value, true);
+  const transactions = { ...defaultTransactionOptions, ...options.transactions };
+  for (const [name, value] of Object.entries(transactions)) positiveInteger(`transactions.${name}`, value);
+  return {
+    host: options.host ?? '127.0.0.1',
+    port: positiveInteger('port', options.port ?? 7070, true),
+    dataDir: options.dataDir ?? './data',
+    flush,
+    flushIntervalMs: positiveInteger('flushIntervalMs', options.flushIntervalMs ?? 1000),
+    autoCreateTopics: options.autoCreateTopics ?? false,
+    defaultPartitions: positiveInteger('defaultPartitions', options.defaultPartitions ?? 1),
+    topicDefaults,
+    limits,
+    transactions,
+    token: options.token,
+    logLevel: options.logLevel ?? 'info',
+    clock: options.clock ?? Date.now,
+    brokerId: options.brokerId ?? 'broker-0',
+  };
+}

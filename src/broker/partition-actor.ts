@@ -1,0 +1,178 @@
+/**
+ * Runtime of one partition: runs `partitionMachine` with the log I/O plugged
+ * in, and serves appends and reads straight from the log while the machine is
+ * online. Per request the machine costs one state check; per message nothing.
+ */
+import { createActor, fromPromise, type Actor } from 'xstate';
+import { partitionMachine, type PartitionRef } from '../../machines/partition.machine.js';
+import { ActorMqError } from '../protocol/errors.js';
+import { batchSizeAt, readBatchHeader, type BatchHeader } from '../protocol/record-batch.js';
+import { PartitionLog, type LogOptions, type ReadResult } from '../storage/index.js';
+import type { Logger } from '../logger.js';
+import { ProducerStateTable } from './producer-state.js';
+
+export interface AppendAnswer { baseOffset: number; duplicate: boolean }
+
+/** Segments replayed to rebuild producer state: enough to cover the 5-batch window of any live producer. */
+const producerStateSegments = 2;
+
+export class PartitionActor {
+  readonly id: string;
+  private log: PartitionLog | undefined;
+  private readonly producers = new ProducerStateTable();
+  /** Reads stop here: only durable records are ever shown to consumers. */
+  private durableEndOffset = 0;
+  readonly actor: Actor<typeof partitionMachine>;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    private readonly dir: string,
+    private readonly logOptions: LogOptions,
+    private readonly logger: Logger,
+  ) {
+    this.id = `partition/${topic}/${partition}`;
+    const machine = partitionMachine.provide({
+      actors: {
+        recoverLog: fromPromise<void, PartitionRef>(() => this.recover()),
+        closeLog: fromPromise<void, PartitionRef>(() => this.closeLog()),
+      },
+    });
+    this.actor = createActor(machine, {
+      id: this.id,
+      input: { topic, partition, restartBackoffMs: 100, restartBackoffMaxMs: 10_000 },
+    });
+  }
+
+  start(): void {
+    this.actor.start();
+  }
+
+  get state(): string {
+    return String(this.actor.getSnapshot().value);
+  }
+
+  get online(): boolean {
+    return this.actor.getSnapshot().value === 'online';
+  }
+
+  /** Resolves once the partition is online, failed or closed: startup waits for recovery. */
+  settled(): Promise<void> {
+    return new Promise((resolve) => {
+      const check = (): boolean => this.actor.getSnapshot().value !== 'recovering';
+      if (check()) return resolve();
+      const subscription = this.actor.subscribe(() => {
+        if (check()) {
+          subscription.unsubscribe();
+          resolve();
+        }
+      });
+    });
+  }
+
+  get startOffset(): number {
+    return this.log?.startOffset ?? 0;
+  }
+
+  get endOffset(): number {
+    return this.durableEndOffset;
+  }
+
+  /** `batch` has passed checkBatch; `header` is its header. Answers once the batch is durable. */
+  append(batch: Uint8Array, header: BatchHeader): Promise<AppendAnswer> {
+    const log = this.onlineLog();
+    if (header.producerId >= 0) {
+      const verdict = this.producers.check(header);
+      if (verdict.kind === 'duplicate') return this.whenDurable(log, verdict.baseOffset, 0, true);
+      if (verdict.kind === 'outOfOrder') {
+        return Promise.reject(new ActorMqError('OUT_OF_ORDER_SEQUENCE', `${this.id}: producer ${header.producerId} sent sequence ${header.baseSequence}, expected ${verdict.expectedSequence}`));
+      }
+      if (verdict.kind === 'fenced') {
+        return Promise.reject(new ActorMqError('UNKNOWN_PRODUCER', `${this.id}: producer ${header.producerId} epoch ${header.producerEpoch} is older than ${verdict.currentEpoch}`));
+      }
+    }
+    let appended;
+    try {
+      appended = log.append(batch);
+    } catch (error) {
+      return Promise.reject(this.storageFailed(error));
+    }
+    if (header.producerId >= 0) this.producers.record(header, appended.baseOffset);
+    return this.whenDurable(log, appended.baseOffset, appended.lastOffset + 1, false);
+  }
+
+  private whenDurable(log: PartitionLog, baseOffset: number, endOffset: number, duplicate: boolean): Promise<AppendAnswer> {
+    return log.durable().then(
+      () => {
+        if (endOffset > this.durableEndOffset) this.durableEndOffset = endOffset;
+        return { baseOffset, duplicate };
+      },
+      (error: unknown) => {
+        throw this.storageFailed(error);
+      },
+    );
+  }
+
+  /** Whole durable batches from the one holding `offset`, up to maxBytes (at least one batch). */
+  async read(offset: number, maxBytes: number): Promise<ReadResult> {
+    const log = this.onlineLog();
+    const limit = this.durableEndOffset;
+    if (offset > limit || offset < log.startOffset) {
+      throw new ActorMqError('OFFSET_OUT_OF_RANGE', `${this.id}: offset ${offset} outside [${log.startOffset}, ${limit}]`);
+    }
+    if (offset === limit) return { records: new Uint8Array(0), startOffset: log.startOffset, endOffset: limit };
+    const result = await log.read(offset, maxBytes);
+    return { records: trimToOffset(result.records, limit), startOffset: result.startOffset, endOffset: limit };
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      const subscription = this.actor.subscribe({ complete: () => resolve() });
+      if (this.actor.getSnapshot().status === 'done') {
+        subscription.unsubscribe();
+        resolve();
+        return;
+      }
+      this.actor.send({ type: 'partition.close' });
+    });
+  }
+
+  private onlineLog(): PartitionLog {
+    if (!this.online || !this.log) throw new ActorMqError('NOT_READY', `${this.id} is ${this.state}`);
+    return this.log;
+  }
+
+  private storageFailed(error: unknown): ActorMqError {
+    this.logger.error('partition storage failed; restarting from disk', { actor: this.id, error });
+    this.actor.send({ type: 'storage.failed', error: error instanceof Error ? error.message : String(error) });
+    return new ActorMqError('STORAGE_ERROR', `${this.id}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  private async recover(): Promise<void> {
+    const previous = this.log;
+    this.log = undefined;
+    await previous?.close().catch(() => undefined); // a failed log may refuse to close cleanly
+    const log = await PartitionLog.open(this.dir, this.logOptions);
+    this.producers.rebuild(await log.recentBatchHeaders(producerStateSegments));
+    this.durableEndOffset = log.endOffset;
+    this.log = log;
+    const truncated = log.recovery.truncations;
+    this.logger.info('partition online', { actor: this.id, startOffset: log.startOffset, endOffset: log.endOffset, ...(truncated.length ? { truncated } : {}) });
+  }
+
+  private async closeLog(): Promise<void> {
+    const log = this.log;
+    this.log = undefined;
+    await log?.close();
+  }
+}
+
+/** Drops whole batches at or past `endOffset` (written but not yet durable). */
+function trimToOffset(records: Uint8Array, endOffset: number): Uint8Array {
+  let pos = 0;
+  while (pos < records.length) {
+    if (readBatchHeader(records, pos).baseOffset >= endOffset) break;
+    pos += batchSizeAt(records, pos);
+  }
+  return pos === records.length ? records : records.subarray(0, pos);
+}

@@ -1,0 +1,81 @@
+/**
+ * One handler per request type: takes a validated frame, returns the result
+ * body or throws an ActorMqError (answered as an error frame).
+ */
+import { ActorMqError } from '../protocol/errors.js';
+import type {
+  CreateTopicFrame, DescribeTopicFrame, FetchFrame, ProduceFrame, ProduceResult, RequestFrame, ResultBodies,
+} from '../protocol/frames.js';
+import { checkBatch } from '../protocol/record-batch.js';
+import type { MetadataStore } from './metadata-store.js';
+import type { ResolvedBrokerOptions } from './options.js';
+import type { TopicRegistry } from './topic-registry.js';
+
+export interface BrokerServices {
+  topics: TopicRegistry;
+  metadata: MetadataStore;
+  options: ResolvedBrokerOptions;
+}
+
+type RequestWithoutHello = Exclude<RequestFrame, { type: 'hello' }>;
+type Handler<F extends RequestWithoutHello> = (frame: F, services: BrokerServices) => Promise<ResultBodies[F['type']]>;
+export type RequestHandlers = { [F in RequestWithoutHello as F['type']]: Handler<F> };
+
+export const requestHandlers: RequestHandlers = {
+  createTopic: async (frame: CreateTopicFrame, { topics }) => {
+    const { created, topic } = await topics.create(frame.topic, frame.partitions, frame.config);
+    return { topic: topic.name, partitions: topic.partitions.length, created };
+  },
+  listTopics: async (_frame, { topics }) => ({
+    topics: topics.list().map((topic) => ({ name: topic.name, partitions: topic.partitions.length })),
+  }),
+  describeTopic: async (frame: DescribeTopicFrame, { topics }) => {
+    const topic = topics.get(frame.topic);
+    if (!topic) throw new ActorMqError('UNKNOWN_TOPIC', `topic ${JSON.stringify(frame.topic)} does not exist`);
+    return {
+      name: topic.name,
+      config: topic.config,
+      partitions: topic.partitions.map((p) => ({ partition: p.partition, startOffset: p.startOffset, endOffset: p.endOffset, state: p.state })),
+    };
+  },
+  initProducer: async (_frame, { metadata }) => ({ producerId: await metadata.allocateProducerId(), producerEpoch: 0 }),
+  produce: produce,
+  fetch: async (frame: FetchFrame, { topics, options }) => {
+    const partition = topics.partition(frame.topic, frame.partition);
+    return partition.read(frame.offset, Math.min(frame.maxBytes, options.limits.maxFetchBytes));
+  },
+};
+
+async function produce(frame: ProduceFrame, services: BrokerServices): Promise<ResultBodies['produce']> {
+  const { topics, metadata, options } = services;
+  if (frame.entries.length > options.limits.maxEntriesPerRequest) {
+    throw new ActorMqError('INVALID_REQUEST', `${frame.entries.length} entries exceed maxEntriesPerRequest ${options.limits.maxEntriesPerRequest}`);
+  }
+  if (options.autoCreateTopics) await createMissingTopics(frame, services);
+  // Entries are appended synchronously, in order, before any of them waits for its fsync.
+  const pending = frame.entries.map(async (entry): Promise<ProduceResult> => {
+    const { topic, partition } = entry;
+    const check = checkBatch(entry.batch, 0, options.limits, true);
+    if (!check.ok) throw new ActorMqError(check.code, check.reason);
+    if (check.header.producerId >= metadata.producerIdLimit) {
+      throw new ActorMqError('UNKNOWN_PRODUCER', `producer id ${check.header.producerId} was not issued by this broker`);
+    }
+    const answer = await topics.partition(topic, partition).append(entry.batch, check.header);
+    return { topic, partition, baseOffset: answer.baseOffset, duplicate: answer.duplicate };
+  });
+  const results = await Promise.all(
+    pending.map((result, index) =>
+      result.catch((error: unknown): ProduceResult => {
+        const { topic, partition } = frame.entries[index]!;
+        if (error instanceof ActorMqError) return { topic, partition, code: error.code, message: error.message };
+        throw error;
+      }),
+    ),
+  );
+  return { results };
+}
+
+async function createMissingTopics(frame: ProduceFrame, { topics, options }: BrokerServices): Promise<void> {
+  const missing = new Set(frame.entries.map((entry) => entry.topic).filter((name) => !topics.get(name)));
+  for (const name of missing) await topics.create(name, options.defaultPartitions);
+}

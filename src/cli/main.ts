@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+/** The `actormq` command. */
+import { produce, produceUsage } from './produce.js';
+import { serve, serveUsage } from './serve.js';
+import { topic, topicUsage } from './topic.js';
+import { UsageError } from './args.js';
+
+const usage = `usage:
+${serveUsage}
+${topicUsage}
+${produceUsage}`;
+
+const commands: Record<string, (argv: string[]) => Promise<void>> = { serve, topic, produce };
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
+  const command = commands[name];
+  if (!command) throw new UsageError(`unknown command ${name}\n${usage}`);
+  await command(rest);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  const code = (error as { code?: string }).code;
+  process.stderr.write(`error${code ? ` ${code}` : ''}: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBroker, type Broker } from '../../src/broker/index.js';
+import { encodeFrame } from '../../src/protocol/codec.js';
+import { protocolVersion } from '../../src/protocol/limits.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+describe('connection protocol errors', () => {
+  let broker: Broker;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    broker = await startBroker({ port: 0, dataDir: dir.path, logLevel: 'silent', token: 'secret', limits: { maxFrameBytes: 64 * 1024, maxBatchBytes: 32 * 1024, maxFetchBytes: 32 * 1024, maxInFlightRequests: 4, helloTimeoutMs: 300 } });
+  });
+  afterAll(async () => {
+    await broker.close();
+    await dir.remove();
+  });
+
+  const hello = (extra: object = {}) => ({ type: 'hello', version: protocolVersion, clientId: 'c', token: 'secret', ...extra });
+
+  it('answers a good hello with the welcome and the limits', async () => {
+    const client = await RawClient.open(broker.url);
+    const answer = await client.request(hello());
+    expect(answer).toMatchObject({ type: 'result', body: { version: protocolVersion, limits: { maxFrameBytes: 64 * 1024, maxInFlightRequests: 4 } } });
+    client.close();
+  });
+
+  it.each([
+    ['a text frame', (c: RawClient) => c.sendBytes('hello'), 'TEXT_FRAME', 1003],
+    ['bytes that are not msgpack', (c: RawClient) => c.sendBytes(new Uint8Array([0xc1, 0xff, 0x00])), 'MALFORMED_FRAME', 1002],
+    ['a msgpack value that is not a map', (c: RawClient) => c.sendBytes(encodeFrame([1, 2, 3])), 'MALFORMED_FRAME', 1002],
+    ['a request before hello', (c: RawClient) => c.send({ type: 'listTopics', id: 1 }), 'HELLO_REQUIRED', 1002],
+    ['an unsupported protocol version', (c: RawClient) => c.send(hello({ id: 1, version: 99 })), 'UNSUPPORTED_VERSION', 1002],
+    ['a wrong token', (c: RawClient) => c.send(hello({ id: 1, token: 'nope' })), 'NOT_AUTHORIZED', 1008],
+    ['a frame over maxFrameBytes', (c: RawClient) => c.sendBytes(new Uint8Array(65 * 1024)), 'FRAME_TOO_LARGE', 1009],
+  ])('closes on %s with an error frame and the close code', async (_name, act, code, closeCode) => {
+    const client = await RawClient.open(broker.url);
+    act(client);
+    expect(await client.closed).toBe(closeCode);
+    expect(client.frames).toContainEqual(expect.objectContaining({ type: 'error', code }));
+  });
+
+  it('closes a connection that never says hello', async () => {
+    const client = await RawClient.open(broker.url);
+    expect(await client.closed).toBe(1002);
+  });
+
+  it('answers a wrongly typed request with an error and keeps the connection', async () => {
+    const client = await RawClient.open(broker.url);
+    await client.request(hello());
+    const bad = await client.request({ type: 'createTopic', topic: 42, partitions: 'x' });
+    expect(bad).toMatchObject({ type: 'error', code: 'MALFORMED_FRAME' });
+    const unknown = await client.request({ type: 'noSuchThing' });
+    expect(unknown).toMatchObject({ type: 'error', code: 'MALFORMED_FRAME' });
+    const good = await client.request({ type: 'listTopics' });
+    expect(good).toMatchObject({ type: 'result', body: { topics: [] } });
+    client.close();
+  });
+
+  it('refuses requests past maxInFlightRequests with TOO_MANY_REQUESTS', async () => {
+    const client = await RawClient.open(broker.url);
+    await client.request(hello());
+    // createTopic waits for an fsync, so these overlap.
+    for (let id = 100; id < 110; id++) client.send({ type: 'createTopic', id, topic: `inflight-${id}`, partitions: 1 });
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => client.waitFor((f) => f.id === 100 + i)));
+    const refused = answers.filter((a) => a.code === 'TOO_MANY_REQUESTS');
+    expect(refused.length).toBeGreaterThan(0);
+    expect(answers.filter((a) => a.type === 'result').length).toBeGreaterThanOrEqual(4);
+    client.close();
+  });
+});

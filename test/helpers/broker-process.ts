@@ -1,0 +1,52 @@
+/**
+ * A broker in a child process (the built CLI, `dist/src/cli/main.js serve`),
+ * so tests can SIGKILL it mid-write and restart it on the same data dir.
+ * `npm test` builds dist/ before running vitest.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+const cliPath = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
+
+export interface BrokerProcess {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  /** SIGKILL: no shutdown code runs. */
+  kill(): Promise<void>;
+  /** SIGTERM: graceful shutdown; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export async function spawnBroker(dataDir: string, port = 0, extraArgs: string[] = []): Promise<BrokerProcess> {
+  if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run npm run build first`);
+  const child = spawn(process.execPath, [cliPath, 'serve', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /listening on (ws:\/\/\S+)/.exec(stdout);
+      if (match) resolveUrl(match[1]!);
+    });
+    void exited.then((code) => reject(new Error(`broker exited with ${code} before listening: ${stderr}`)));
+  });
+  return {
+    url,
+    port: Number(new URL(url).port),
+    child,
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+    stop: async () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}

@@ -3,7 +3,7 @@ import { startBroker, type Broker } from '../../src/broker/index.js';
 import { encodeFrame } from '../../src/protocol/codec.js';
 import { protocolVersion } from '../../src/protocol/limits.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { tempDir } from '../../bench/lib/temp-dir.js';
 
 describe('connection protocol errors', () => {
   let broker: Broker;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type Client } from '../../src/client/index.js';
-import { spawnBroker, type BrokerProcess } from '../helpers/broker-process.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { spawnBroker, type BrokerProcess } from '../../bench/lib/broker-process.js';
+import { tempDir } from '../../bench/lib/temp-dir.js';
 
 interface Acked { key: string; value: number; partition: number; offset: number }
 

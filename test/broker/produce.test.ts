@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '../../src/broker/index.js';
 import { batchSizeAt, decodeRecords, encodeRecordBatch } from '../../src/protocol/record-batch.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { tempDir } from '../../bench/lib/temp-dir.js';
 
 function batchOf(values: unknown[], producer?: { producerId: number; producerEpoch: number; baseSequence: number }): Uint8Array {
   return encodeRecordBatch(values.map((value) => ({ value })), { now: 1_000, producer });

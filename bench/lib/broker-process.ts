@@ -1,13 +1,21 @@
 /**
- * A broker in a child process (the built CLI, `dist/src/cli/main.js serve`),
- * so tests can SIGKILL it mid-write and restart it on the same data dir.
- * `npm test` builds dist/ before running vitest.
+ * A broker in a child process (the built CLI, `dist/src/cli/main.js serve`):
+ * tests SIGKILL it mid-write and restart it on the same data dir; benchmarks
+ * give it a core of its own. `npm test` and `npm run bench` build dist/ first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 
-const cliPath = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
+/** The package root, found from this file whether it runs from source or from dist/. */
+function packageRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+  }
+  throw new Error(`no package.json above ${from}`);
+}
+
+const cliPath = join(packageRoot(import.meta.dirname), 'dist/src/cli/main.js');
 
 export interface BrokerProcess {
   url: string;

@@ -1,0 +1,55 @@
+/**
+ * One producer of the produce benchmark, in its own worker thread: keeps
+ * `windowBatches` sendBatch calls outstanding for `durationMs` and reports how
+ * many messages were acknowledged.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { connect } from '../src/client/index.js';
+
+export interface ProduceWorkerInput {
+  url: string;
+  topic: string;
+  valueBytes: number;
+  batchMessages: number;
+  windowBatches: number;
+  durationMs: number;
+  warmupMs: number;
+}
+
+export interface ProduceWorkerResult { acknowledged: number; elapsedMs: number }
+
+async function run(input: ProduceWorkerInput): Promise<ProduceWorkerResult> {
+  const client = await connect(input.url, { clientId: 'bench-producer' });
+  const producer = client.producer({ lingerMs: 1 });
+  const value = new Uint8Array(input.valueBytes).fill(0x61);
+  const messages = Array.from({ length: input.batchMessages }, () => ({ value }));
+  const warmupEnd = performance.now() + input.warmupMs;
+  let measuredStart = 0;
+  let acknowledged = 0;
+  let stopAt = Infinity;
+  const lane = async (): Promise<void> => {
+    while (performance.now() < stopAt) {
+      await producer.sendBatch(input.topic, messages);
+      const now = performance.now();
+      if (now >= warmupEnd) {
+        if (measuredStart === 0) {
+          measuredStart = now;
+          stopAt = now + input.durationMs;
+        } else if (now <= stopAt) {
+          acknowledged += messages.length;
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: input.windowBatches }, lane));
+  const elapsedMs = stopAt - measuredStart;
+  await client.close();
+  return { acknowledged, elapsedMs };
+}
+
+run(workerData as ProduceWorkerInput).then(
+  (result) => parentPort!.postMessage(result),
+  (error: unknown) => {
+    throw error;
+  },
+);

@@ -1,0 +1,52 @@
+/**
+ * `npm run bench [-- <scenario>…] [--quick]`: runs benchmark scenarios,
+ * prints progress and a markdown table, writes JSON to bench/results/.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaultProduceBenchOptions, produceBench } from './produce.js';
+import { formatRate } from './lib/stats.js';
+
+const scenarios: Record<string, (quick: boolean) => Promise<{ json: unknown; markdown: string }>> = {
+  produce: async (quick) => {
+    const options = quick ? { ...defaultProduceBenchOptions, runs: 1, durationMs: 1_500, latencyDurationMs: 1_500 } : defaultProduceBenchOptions;
+    const result = await produceBench(options);
+    const rows = result.throughput.map((r) =>
+      `| ${r.valueBytes} B | ${r.producers} | ${formatRate(r.msgsPerSecond)} | ${r.mbPerSecond.toFixed(1)} | ${r.runsMsgsPerSecond.map(formatRate).join(', ')} |`);
+    const { latency } = result;
+    const markdown = [
+      `Durable produce (flush: sync, ${options.partitions} partitions, median of ${options.runs} run(s) of ${options.durationMs} ms)`,
+      '',
+      '| value | producers | msgs/s | MB/s | runs |',
+      '| --- | --- | --- | --- | --- |',
+      ...rows,
+      '',
+      `Produce→ack latency at ${latency.ratePerSecond} msgs/s (${latency.samples} samples): p50 ${latency.p50Ms.toFixed(2)} ms, p99 ${latency.p99Ms.toFixed(2)} ms, p99.9 ${latency.p999Ms.toFixed(2)} ms`,
+    ].join('\n');
+    return { json: { options, ...result }, markdown };
+  },
+};
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({ options: { quick: { type: 'boolean' } }, allowPositionals: true });
+  const names = positionals.length > 0 ? positionals : Object.keys(scenarios);
+  for (const name of names) if (!scenarios[name]) throw new Error(`unknown scenario ${name}; known: ${Object.keys(scenarios).join(', ')}`);
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
+  const outDir = join(import.meta.dirname, '../../bench/results');
+  await mkdir(outDir, { recursive: true });
+  for (const name of names) {
+    process.stdout.write(`▶ ${name}\n`);
+    const { json, markdown } = await scenarios[name]!(values.quick === true);
+    process.stdout.write(`\n${markdown}\n\nmachine: ${machine}\n`);
+    const file = join(outDir, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    await writeFile(file, JSON.stringify({ scenario: name, machine, at: new Date().toISOString(), result: json }, null, 2));
+    process.stdout.write(`results: ${file}\n`);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -70,8 +70,11 @@ async function serve(services: BrokerServices, logger: Logger, unlock: () => Pro
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `ws://${formatHost(options.host)}:${port}`;
   logger.info('broker started', { url, dataDir: options.dataDir, flush: options.flush, topics: services.topics.list().length });
+  const retentionTimer = setInterval(() => services.topics.applyRetention(), options.retentionCheckIntervalMs);
+  retentionTimer.unref();
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
+    clearInterval(retentionTimer);
     httpServer.close();
     await drain(sessions);
     for (const session of sessions) session.shutdown();

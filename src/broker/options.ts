@@ -22,6 +22,8 @@ export interface BrokerOptions {
   flush?: FlushPolicy;
   /** fdatasync period of the 'interval' flush policy. */
   flushIntervalMs?: number;
+  /** How often retention deletes expired segments of every partition. */
+  retentionCheckIntervalMs?: number;
   /** Create a topic (with defaultPartitions) on first produce instead of answering UNKNOWN_TOPIC. */
   autoCreateTopics?: boolean;
   defaultPartitions?: number;
@@ -45,6 +47,7 @@ export interface ResolvedBrokerOptions {
   dataDir: string;
   flush: FlushPolicy;
   flushIntervalMs: number;
+  retentionCheckIntervalMs: number;
   autoCreateTopics: boolean;
   defaultPartitions: number;
   topicDefaults: Required<TopicConfig>;
@@ -90,6 +93,7 @@ export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBroke
     dataDir: options.dataDir ?? './data',
     flush,
     flushIntervalMs: positiveInteger('flushIntervalMs', options.flushIntervalMs ?? 1000),
+    retentionCheckIntervalMs: positiveInteger('retentionCheckIntervalMs', options.retentionCheckIntervalMs ?? 300_000), // 5 min, Kafka's default
     autoCreateTopics: options.autoCreateTopics ?? false,
     defaultPartitions: positiveInteger('defaultPartitions', options.defaultPartitions ?? 1),
     topicDefaults,

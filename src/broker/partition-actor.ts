@@ -125,6 +125,13 @@ export class PartitionActor {
     return { records: trimToOffset(result.records, limit), startOffset: result.startOffset, endOffset: limit };
   }
 
+  /** Deletes expired segments; a no-op unless online. */
+  applyRetention(): void {
+    if (!this.online || !this.log) return;
+    const { deletedSegments, deletedBytes } = this.log.applyRetention();
+    if (deletedSegments > 0) this.logger.info('retention deleted segments', { actor: this.id, deletedSegments, deletedBytes, startOffset: this.log.startOffset });
+  }
+
   close(): Promise<void> {
     return new Promise((resolve) => {
       const subscription = this.actor.subscribe({ complete: () => resolve() });

@@ -60,6 +60,10 @@ export class TopicRegistry {
     return run;
   }
 
+  applyRetention(): void {
+    for (const topic of this.topics.values()) for (const partition of topic.partitions) partition.applyRetention();
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.list().flatMap((topic) => topic.partitions.map((p) => p.close())));
   }

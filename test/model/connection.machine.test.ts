@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { connectionMachine } from '../../machines/connection.machine.js';
 import { ControlledActors, drivePath } from './drive-machine.js';
-import { coverageOf, edgeKey, planTransitionCoverage } from './graph-plan.js';
+import { coverageOf, planTransitionCoverage } from './graph-plan.js';
 
 const input = { connectionId: '1', helloTimeoutMs: 10_000, closeTimeoutMs: 5_000 };
 const variants = {
@@ -10,15 +10,15 @@ const variants = {
 };
 
 describe('connection machine: generated paths', () => {
-  const plan = planTransitionCoverage(connectionMachine, input, variants);
+  const paths = planTransitionCoverage(connectionMachine, input, variants);
 
   it('covers every state and every transition', () => {
-    const covered = coverageOf(connectionMachine, plan.paths);
-    expect(plan.edges.map(edgeKey).filter((edge) => !covered.edges.has(edge))).toEqual([]);
-    expect(plan.states.filter((state) => !covered.states.has(state))).toEqual([]);
+    const coverage = coverageOf(connectionMachine, paths);
+    expect(coverage.missingStates).toEqual([]);
+    expect(coverage.missingTransitions).toEqual([]);
   });
 
-  it.each(plan.paths.map((path) => [path.steps.map((s) => s.event.type).join(' → '), path] as const))('%s', async (_name, path) => {
+  it.each(paths.map((path) => [path.steps.map((s) => s.event.type).join(' → '), path] as const))('%s', async (_name, path) => {
     const calls: string[] = [];
     const machine = connectionMachine.provide({
       actions: { closeSocket: () => calls.push('close'), terminateSocket: () => calls.push('terminate') },

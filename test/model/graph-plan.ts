@@ -6,11 +6,11 @@
  * Coverage is counted on the machine's own transition definitions, so nested
  * and parallel states count exactly.
  */
-import { getAdjacencyMap, getShortestPaths, toDirectedGraph, type DirectedGraphNode, type StatePath } from '@xstate/graph';
-import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
+import { getShortestPaths, toDirectedGraph, type DirectedGraphNode, type StatePath } from '@xstate/graph';
+import { getNextSnapshot, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
 
-/** Payload variants per event type; an event type not listed is sent bare. */
-export type PayloadVariants = Record<string, Array<Record<string, unknown>>>;
+/** Payload variants per event type (or computed from the snapshot); an event type not listed is sent bare. */
+export type PayloadVariants = Record<string, Array<Record<string, unknown>> | ((snapshot: AnyMachineSnapshot) => Array<Record<string, unknown>>)>;
 export type MachinePath = StatePath<AnyMachineSnapshot, EventObject>;
 type Transition = ReturnType<AnyStateMachine['getTransitionData']>[number];
 
@@ -19,7 +19,10 @@ export function eventGenerator(variants: PayloadVariants) {
   return (snapshot: AnyMachineSnapshot): EventObject[] => {
     const types = new Set<string>();
     for (const node of snapshot._nodes) for (const type of node.transitions.keys()) types.add(type);
-    return [...types].flatMap((type) => (variants[type] ?? [{}]).map((payload) => ({ ...payload, type })));
+    return [...types].flatMap((type) => {
+      const variant = variants[type] ?? [{}];
+      return (typeof variant === 'function' ? variant(snapshot) : variant).map((payload) => ({ ...payload, type }));
+    });
   };
 }
 
@@ -47,27 +50,27 @@ function transitionsTaken(machine: AnyStateMachine, from: AnyMachineSnapshot, ev
 }
 
 /**
- * One path per newly covered transition: the shortest path to a state where
- * an accepted event takes a transition not yet taken, then that event.
- * `contextKeys` are the context fields guards read; other context (counters)
- * is left out of state identity, which keeps the graph finite.
+ * One path per newly covered transition: @xstate/graph's shortest path to a
+ * state where an accepted event takes a transition not yet taken, then that
+ * event. States are told apart by value and whole context (exact snapshots on
+ * every path); `stopWhen` bounds machines whose context counts without end
+ * (generations, failures).
  */
-export function planTransitionCoverage(machine: AnyStateMachine, input: unknown, variants: PayloadVariants, contextKeys: string[] = []): MachinePath[] {
-  const serializeState = (snapshot: AnyMachineSnapshot): string =>
-    JSON.stringify([snapshot.value, contextKeys.map((key) => (snapshot.context as Record<string, unknown>)[key])]);
-  const options = { input, events: eventGenerator(variants), serializeState } as never;
-  const shortest = new Map<string, MachinePath>();
-  for (const path of getShortestPaths(machine, options) as MachinePath[]) shortest.set(serializeState(path.state), path);
-  const adjacency = getAdjacencyMap(machine, options) as Record<string, { state: AnyMachineSnapshot; transitions: Record<string, { event: EventObject; state: AnyMachineSnapshot }> }>;
+export function planTransitionCoverage(
+  machine: AnyStateMachine,
+  input: unknown,
+  variants: PayloadVariants,
+  stopWhen: (snapshot: AnyMachineSnapshot) => boolean = () => false,
+): MachinePath[] {
+  const events = eventGenerator(variants);
   const taken = new Set<Transition>();
   const paths: MachinePath[] = [];
-  for (const [key, { state: from, transitions }] of Object.entries(adjacency)) {
-    const prefix = shortest.get(key);
-    if (!prefix) continue;
-    for (const { event, state } of Object.values(transitions)) {
-      const fresh = transitionsTaken(machine, from, event).filter((t) => !taken.has(t));
+  for (const prefix of getShortestPaths(machine, { input, events, stopWhen } as never) as MachinePath[]) {
+    for (const event of events(prefix.state)) {
+      const fresh = transitionsTaken(machine, prefix.state, event).filter((t) => !taken.has(t));
       if (fresh.length === 0) continue;
       fresh.forEach((t) => taken.add(t));
+      const state = getNextSnapshot(machine, prefix.state, event) as AnyMachineSnapshot;
       paths.push({ state, weight: prefix.weight + 1, steps: [...prefix.steps, { event, state }] });
     }
   }

@@ -1,0 +1,205 @@
+/**
+ * LogSegment: one file of a partition log, `<baseOffset>.log`, with its
+ * offset index `<baseOffset>.index` and, once sealed, its time index
+ * `<baseOffset>.timeindex`. baseOffset is written with 20 zero-padded digits,
+ * so names sort like offsets (Kafka's naming).
+ *
+ * File format: record batches back to back, exactly the bytes that came on
+ * the wire, with baseOffset (and leaderEpoch) patched in by the log. No
+ * header, no padding: a segment is valid up to the end of its last sound
+ * batch (see scan.ts for "sound").
+ *
+ * Writes are positional `fs.writeSync` calls into the page cache at the
+ * recorded size, so a failed or torn write is overwritten by the next append
+ * and never shifts later data. Durability comes from `syncData` (group
+ * commit) or `seal` (roll). Recovery policy: see recovery.ts.
+ *
+ * The file descriptor stays open for reads until the segment is closed or
+ * retired; reads and syncs in flight hold it (`users`), so a retired
+ * segment's descriptor is closed only after they finish and is never reused
+ * under them.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { OffsetIndex } from './offset-index.js';
+import { writeTimeIndex } from './time-index.js';
+import { readSegment, type ReadResult } from './read.js';
+import { scanBatches } from './scan.js';
+import type { BatchCheckLimits } from '../protocol/record-batch.js';
+import { fdatasync, fsyncDirectory, unlinkIfExists, writeFully } from './file-io.js';
+import { assert } from './assert.js';
+
+const offsetDigits = 20;
+export const logSuffix = '.log';
+export const indexSuffix = '.index';
+export const timeIndexSuffix = '.timeindex';
+const logFileNamePattern = /^(\d{20})\.log$/;
+
+export function segmentFileName(baseOffset: number, suffix: string): string {
+  return String(baseOffset).padStart(offsetDigits, '0') + suffix;
+}
+
+/** Base offset of a `.log` file name, or undefined for any other file. */
+export function parseLogFileName(name: string): number | undefined {
+  const match = logFileNamePattern.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+export interface SegmentState {
+  fd: number;
+  sizeBytes: number;
+  nextOffset: number;
+  /** Largest batch maxTimestamp in the segment; -1 when empty. */
+  maxTimestamp: number;
+  /** Time the segment's age counts from (first append); undefined while empty. */
+  rollStartMs: number | undefined;
+  index: OffsetIndex;
+}
+
+export class LogSegment {
+  readonly logPath: string;
+  private state: SegmentState;
+  private users = 0;
+  private closeRequested = false;
+  private retired = false;
+  private closed: Promise<void> | null = null;
+  private settleClose: (error: unknown) => void = () => {};
+
+  constructor(
+    readonly dir: string,
+    readonly baseOffset: number,
+    state: SegmentState,
+  ) {
+    this.logPath = path.join(dir, segmentFileName(baseOffset, logSuffix));
+    this.state = state;
+  }
+
+  /** A new, empty segment; its name is made durable before it is used. */
+  static create(dir: string, baseOffset: number, indexIntervalBytes: number): LogSegment {
+    const fd = fs.openSync(path.join(dir, segmentFileName(baseOffset, logSuffix)), 'wx+');
+    const index = new OffsetIndex(path.join(dir, segmentFileName(baseOffset, indexSuffix)), baseOffset, indexIntervalBytes);
+    index.rewriteIfStale();
+    fsyncDirectory(dir);
+    return new LogSegment(dir, baseOffset, { fd, sizeBytes: 0, nextOffset: baseOffset, maxTimestamp: -1, rollStartMs: undefined, index });
+  }
+
+  get sizeBytes(): number {
+    return this.state.sizeBytes;
+  }
+
+  get nextOffset(): number {
+    return this.state.nextOffset;
+  }
+
+  get maxTimestamp(): number {
+    return this.state.maxTimestamp;
+  }
+
+  get rollStartMs(): number | undefined {
+    return this.state.rollStartMs;
+  }
+
+  get fd(): number {
+    return this.state.fd;
+  }
+
+  /** Writes one batch whose baseOffset is already patched to `nextOffset`. */
+  append(batch: Uint8Array, lastOffset: number, maxTimestamp: number, nowMs: number): void {
+    const state = this.state;
+    const position = state.sizeBytes;
+    writeFully(state.fd, batch, position);
+    state.index.onBatch(state.nextOffset, position);
+    state.index.persistIfBehind();
+    state.sizeBytes = position + batch.length;
+    state.nextOffset = lastOffset + 1;
+    if (maxTimestamp > state.maxTimestamp) state.maxTimestamp = maxTimestamp;
+    state.rollStartMs ??= nowMs;
+  }
+
+  /** Whole batches from the one holding `offset` (which must lie in this segment). */
+  async read(offset: number, maxBytes: number): Promise<ReadResult> {
+    assert(offset >= this.baseOffset && offset < this.state.nextOffset, `offset ${offset} is not in segment ${this.baseOffset}`);
+    const request = {
+      fd: this.state.fd,
+      from: this.state.index.lookup(offset),
+      endPosition: this.state.sizeBytes,
+      offset,
+      maxBytes,
+      indexIntervalBytes: this.state.index.intervalBytes,
+    };
+    return this.using(() => readSegment(request));
+  }
+
+  /**
+   * Replaces the index with one rebuilt from the batches (headers only), for
+   * a sealed segment whose index file turned out damaged.
+   */
+  async rebuildIndex(limits: BatchCheckLimits): Promise<void> {
+    const index = new OffsetIndex(this.sidePath(indexSuffix), this.baseOffset, this.state.index.intervalBytes);
+    const range = { fd: this.state.fd, fromPosition: 0, endPosition: this.state.sizeBytes, firstOffset: this.baseOffset };
+    const end = await this.using(() => scanBatches(range, limits, false, (batch) => index.onBatch(batch.header.baseOffset, batch.position)));
+    assert(end.problem === null && end.nextOffset === this.state.nextOffset, `segment ${this.baseOffset} changed under its index: ${end.problem}`);
+    index.rewriteIfStale();
+    this.state.index = index;
+  }
+
+  /** Runs `work` while holding the descriptor open. */
+  async using<T>(work: () => Promise<T>): Promise<T> {
+    assert(!this.closeRequested, `segment ${this.baseOffset} used after close`);
+    this.users++;
+    try {
+      return await work();
+    } finally {
+      this.users--;
+      if (this.users === 0 && this.closeRequested) this.closeNow();
+    }
+  }
+
+  /** fdatasync off the event loop: covers every append made before the call. */
+  syncData(): Promise<void> {
+    return this.using(() => fdatasync(this.state.fd));
+  }
+
+  /**
+   * Makes the segment read-only for good: data synced (before the next
+   * segment takes appends), index written, time index written.
+   */
+  seal(): void {
+    fs.fdatasyncSync(this.state.fd);
+    this.state.index.persist();
+    writeTimeIndex(this.sidePath(timeIndexSuffix), this.baseOffset, { maxTimestamp: this.state.maxTimestamp, lastOffset: this.state.nextOffset - 1 });
+  }
+
+  /** Deletes the segment's files now (open descriptors keep reads working) and closes once idle. */
+  retire(): Promise<void> {
+    this.retired = true;
+    unlinkIfExists(this.logPath);
+    unlinkIfExists(this.sidePath(indexSuffix));
+    unlinkIfExists(this.sidePath(timeIndexSuffix));
+    return this.close();
+  }
+
+  /** Writes the index behind and closes the descriptor once no read or sync holds it. Idempotent. */
+  close(): Promise<void> {
+    if (this.closed) return this.closed;
+    this.closeRequested = true;
+    this.closed = new Promise((resolve, reject) => (this.settleClose = (error) => (error ? reject(error) : resolve())));
+    if (this.users === 0) this.closeNow();
+    return this.closed;
+  }
+
+  sidePath(suffix: string): string {
+    return path.join(this.dir, segmentFileName(this.baseOffset, suffix));
+  }
+
+  private closeNow(): void {
+    let failure: unknown = null;
+    try {
+      if (!this.retired) this.state.index.persist();
+    } catch (error) {
+      failure = error;
+    }
+    fs.closeSync(this.state.fd);
+    this.settleClose(failure);
+  }
+}

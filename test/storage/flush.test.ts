@@ -1,0 +1,158 @@
+import fs from 'node:fs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import { GroupCommit } from '../../src/storage/flush.js';
+import { PartitionLog } from '../../src/storage/index.js';
+import { logOptions, makeBatch, openLog, testClock, testDir } from './fixtures.js';
+
+/** A sync the test finishes by hand, recording when each one started. */
+function manualSync() {
+  const pending: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  const syncData = () => new Promise<void>((resolve, reject) => pending.push({ resolve, reject }));
+  return { syncData, pending };
+}
+
+function groupCommit(syncData: () => Promise<void>, flush: 'sync' | 'interval' = 'sync', flushIntervalMs = 1000) {
+  return new GroupCommit({ flush, flushIntervalMs, syncData, logger: createLogger('silent') });
+}
+
+/** Lets promise callbacks run. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+});
+
+describe('GroupCommit', () => {
+  it('resolves waiters only after the sync that covers their appends', async () => {
+    const sync = manualSync();
+    const commit = groupCommit(sync.syncData);
+    commit.noteAppend();
+    let done = false;
+    const durable = commit.durable().then(() => (done = true));
+    await settle();
+    expect(sync.pending).toHaveLength(1);
+    expect(done).toBe(false);
+    sync.pending[0]!.resolve();
+    await durable;
+    expect(done).toBe(true);
+  });
+
+  it('coalesces: waiters arriving during a sync share the next one', async () => {
+    const sync = manualSync();
+    const commit = groupCommit(sync.syncData);
+    commit.noteAppend();
+    const first = commit.durable();
+    const sameAppends = commit.durable(); // nothing new appended: the running sync covers it
+    for (let i = 0; i < 50; i++) commit.noteAppend();
+    const later = Array.from({ length: 20 }, () => commit.durable());
+    await settle();
+    expect(sync.pending).toHaveLength(1); // one sync at a time
+    sync.pending[0]!.resolve();
+    await Promise.all([first, sameAppends]);
+    await settle();
+    expect(sync.pending).toHaveLength(2); // the second covers all 20 later waiters
+    let laterDone = 0;
+    for (const waiter of later) void waiter.then(() => laterDone++);
+    await settle();
+    expect(laterDone).toBe(0);
+    sync.pending[1]!.resolve();
+    await Promise.all(later);
+    expect(sync.pending).toHaveLength(2);
+  });
+
+  it('resolves at once when nothing new was appended', async () => {
+    const sync = manualSync();
+    const commit = groupCommit(sync.syncData);
+    await commit.durable();
+    expect(sync.pending).toHaveLength(0);
+  });
+
+  it('rejects every waiter, and every later call, with the sync error', async () => {
+    const sync = manualSync();
+    const commit = groupCommit(sync.syncData);
+    commit.noteAppend();
+    const first = commit.durable();
+    commit.noteAppend();
+    const second = commit.durable();
+    await settle();
+    const failure = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+    sync.pending[0]!.reject(failure);
+    await expect(first).rejects.toBe(failure);
+    await expect(second).rejects.toBe(failure);
+    await expect(commit.durable()).rejects.toBe(failure);
+    expect(commit.failed).toBe(failure);
+    expect(sync.pending).toHaveLength(1); // no retry: the page cache may have dropped the data
+  });
+
+  it('in interval mode resolves at once and syncs on the timer when behind', async () => {
+    vi.useFakeTimers();
+    const sync = manualSync();
+    const commit = groupCommit(sync.syncData, 'interval', 100);
+    commit.noteAppend();
+    await commit.durable();
+    expect(sync.pending).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(sync.pending).toHaveLength(1);
+    sync.pending[0]!.resolve();
+    await vi.advanceTimersByTimeAsync(300);
+    expect(sync.pending).toHaveLength(1); // nothing new: no sync
+    const closing = commit.close();
+    await vi.advanceTimersByTimeAsync(0);
+    await closing;
+    expect(sync.pending).toHaveLength(1);
+  });
+
+  it('syncs what is left on close', async () => {
+    const sync = manualSync();
+    const commit = groupCommit(sync.syncData, 'interval', 60_000);
+    commit.noteAppend();
+    const closing = commit.close();
+    await settle();
+    expect(sync.pending).toHaveLength(1);
+    sync.pending[0]!.resolve();
+    await closing;
+  });
+});
+
+describe('PartitionLog group commit (real fdatasync, counted)', () => {
+  it('covers many appends and concurrent durable() calls with one or two fdatasyncs', async () => {
+    const dir = await testDir();
+    const log = await openLog(dir, logOptions(testClock()));
+    const fdatasync = vi.spyOn(fs, 'fdatasync');
+    for (let i = 0; i < 100; i++) log.append(makeBatch(10));
+    const waiters = Array.from({ length: 50 }, () => log.durable());
+    for (let i = 0; i < 100; i++) log.append(makeBatch(10));
+    waiters.push(...Array.from({ length: 50 }, () => log.durable()));
+    await Promise.all(waiters);
+    expect(fdatasync).toHaveBeenCalledTimes(2);
+    await log.durable();
+    expect(fdatasync).toHaveBeenCalledTimes(2);
+  });
+
+  it('fails the log when fdatasync fails: waiters reject, appends throw STORAGE_ERROR', async () => {
+    const dir = await testDir();
+    const log = await openLog(dir, logOptions(testClock()));
+    const failure = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+    vi.spyOn(fs, 'fdatasync').mockImplementationOnce(((_fd: number, callback: (error: Error | null) => void) => {
+      setImmediate(() => callback(failure));
+    }) as typeof fs.fdatasync);
+    log.append(makeBatch(1));
+    await expect(log.durable()).rejects.toBe(failure);
+    expect(() => log.append(makeBatch(1))).toThrow(expect.objectContaining({ code: 'STORAGE_ERROR' }));
+    await expect(log.durable()).rejects.toBe(failure);
+    await log.close();
+  });
+
+  it('in interval mode resolves durable() at once and still syncs on close', async () => {
+    const dir = await testDir();
+    const log = await PartitionLog.open(dir, logOptions(testClock(), { flush: 'interval', flushIntervalMs: 60_000 }));
+    const fdatasync = vi.spyOn(fs, 'fdatasync');
+    log.append(makeBatch(1));
+    await log.durable();
+    expect(fdatasync).not.toHaveBeenCalled();
+    await log.close();
+    expect(fdatasync).toHaveBeenCalledTimes(1);
+  });
+});

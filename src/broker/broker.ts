@@ -9,6 +9,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { encodeFrame } from '../protocol/codec.js';
 import { createLogger, type Logger } from '../logger.js';
 import { ConnectionSession } from './connection-session.js';
+import { defaultGroupLimits, GroupRegistry } from './groups/group-registry.js';
+import { OffsetStore } from './groups/offset-store.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { MetadataStore } from './metadata-store.js';
 import { resolveBrokerOptions, type BrokerOptions, type ResolvedBrokerOptions } from './options.js';
@@ -40,7 +42,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     const metadata = await MetadataStore.open(resolved.dataDir);
     const topics = new TopicRegistry(metadata, resolved, logger);
     await topics.start();
-    return await serve({ topics, metadata, options: resolved }, logger, unlock);
+    const offsets = await OffsetStore.open(resolved.dataDir, resolved.clock, logger);
+    const groups = new GroupRegistry(topics, offsets, defaultGroupLimits, resolved.clock, logger);
+    return await serve({ topics, groups, metadata, options: resolved }, logger, unlock);
   } catch (error) {
     await unlock();
     throw error;
@@ -79,6 +83,7 @@ async function serve(services: BrokerServices, logger: Logger, unlock: () => Pro
     await drain(sessions);
     for (const session of sessions) session.shutdown();
     wss.close();
+    await services.groups.close(); // commits every group's offsets
     await services.topics.close();
     await unlock();
     logger.info('broker stopped', { url });

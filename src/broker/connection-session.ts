@@ -15,12 +15,13 @@ import type { ErrorFrame, HelloFrame, RequestFrame, WelcomeBody } from '../proto
 import { protocolVersion } from '../protocol/limits.js';
 import { validateFrame } from '../protocol/validate-frame.js';
 import type { Logger } from '../logger.js';
-import { requestHandlers, type BrokerServices } from './request-handlers.js';
+import type { PushFrame } from '../protocol/frames.js';
+import { requestHandlers, type BrokerServices, type RequestContext } from './request-handlers.js';
 
 /** A socket that has not completed its close handshake by then is terminated. */
 const closeTimeoutMs = 5_000;
 
-export class ConnectionSession {
+export class ConnectionSession implements RequestContext {
   readonly actor: Actor<typeof connectionMachine>;
   private inFlightRequests = 0;
 
@@ -42,9 +43,21 @@ export class ConnectionSession {
     });
     this.actor.start();
     socket.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
-    socket.on('close', () => this.actor.send({ type: 'socket.closed' }));
+    socket.on('close', () => {
+      this.actor.send({ type: 'socket.closed' });
+      services.groups.connectionClosed(connectionId);
+    });
     socket.on('error', (error) => this.logger.debug('socket error', { connection: connectionId, error }));
     this.answerOversizedFrames();
+  }
+
+  get clientId(): string {
+    return this.actor.getSnapshot().context.clientId ?? '';
+  }
+
+  /** Deliveries and assignment changes for members on this connection. */
+  push(frame: PushFrame): void {
+    this.send(frame);
   }
 
   get state(): string {
@@ -116,10 +129,10 @@ export class ConnectionSession {
       return this.sendError(frame.id, 'TOO_MANY_REQUESTS', `more than maxInFlightRequests ${this.services.options.limits.maxInFlightRequests} unanswered`);
     }
     this.inFlightRequests++;
-    const handler = requestHandlers[frame.type] as (f: RequestFrame, s: BrokerServices) => Promise<unknown>;
+    const handler = requestHandlers[frame.type] as (f: RequestFrame, s: BrokerServices, c: RequestContext) => Promise<unknown>;
     let answer: Promise<unknown>;
     try {
-      answer = handler(frame, this.services);
+      answer = handler(frame, this.services, this);
     } catch (error) {
       answer = Promise.reject(error);
     }

@@ -22,6 +22,8 @@ export class PartitionActor {
   private readonly producers = new ProducerStateTable();
   /** Reads stop here: only durable records are ever shown to consumers. */
   private durableEndOffset = 0;
+  /** Called whenever durableEndOffset grows (consumer groups wake up on it). */
+  private readonly durableListeners = new Set<() => void>();
   readonly actor: Actor<typeof partitionMachine>;
 
   constructor(
@@ -104,13 +106,22 @@ export class PartitionActor {
   private whenDurable(log: PartitionLog, baseOffset: number, endOffset: number, duplicate: boolean): Promise<AppendAnswer> {
     return log.durable().then(
       () => {
-        if (endOffset > this.durableEndOffset) this.durableEndOffset = endOffset;
+        if (endOffset > this.durableEndOffset) {
+          this.durableEndOffset = endOffset;
+          for (const listener of this.durableListeners) listener();
+        }
         return { baseOffset, duplicate };
       },
       (error: unknown) => {
         throw this.storageFailed(error);
       },
     );
+  }
+
+  /** Subscribes to growth of the durable end offset; returns the unsubscribe function. */
+  onDurable(listener: () => void): () => void {
+    this.durableListeners.add(listener);
+    return () => this.durableListeners.delete(listener);
   }
 
   /** Whole durable batches from the one holding `offset`, up to maxBytes (at least one batch). */

@@ -7,18 +7,26 @@ import type {
   CreateTopicFrame, DescribeTopicFrame, FetchFrame, ProduceFrame, ProduceResult, RequestFrame, ResultBodies,
 } from '../protocol/frames.js';
 import { checkBatch } from '../protocol/record-batch.js';
+import type { GroupRegistry } from './groups/group-registry.js';
+import type { MemberConnection } from './groups/group-member.js';
 import type { MetadataStore } from './metadata-store.js';
 import type { ResolvedBrokerOptions } from './options.js';
 import type { TopicRegistry } from './topic-registry.js';
 
 export interface BrokerServices {
   topics: TopicRegistry;
+  groups: GroupRegistry;
   metadata: MetadataStore;
   options: ResolvedBrokerOptions;
 }
 
+/** The connection a request came in on. */
+export interface RequestContext extends MemberConnection {
+  readonly clientId: string;
+}
+
 type RequestWithoutHello = Exclude<RequestFrame, { type: 'hello' }>;
-type Handler<F extends RequestWithoutHello> = (frame: F, services: BrokerServices) => Promise<ResultBodies[F['type']]>;
+type Handler<F extends RequestWithoutHello> = (frame: F, services: BrokerServices, context: RequestContext) => Promise<ResultBodies[F['type']]>;
 export type RequestHandlers = { [F in RequestWithoutHello as F['type']]: Handler<F> };
 
 export const requestHandlers: RequestHandlers = {
@@ -44,6 +52,33 @@ export const requestHandlers: RequestHandlers = {
     const partition = topics.partition(frame.topic, frame.partition);
     return partition.read(frame.offset, Math.min(frame.maxBytes, options.limits.maxFetchBytes));
   },
+  joinGroup: async (frame, { groups }, context) => {
+    const member = groups.join(frame, context.clientId, context);
+    return { memberId: member.id, generation: groups.group(frame.group).generation };
+  },
+  heartbeat: async (frame, { groups }, context) => {
+    groups.member(frame.group, frame.memberId, context.connectionId).member.actor.send({ type: 'member.heartbeat' });
+    return {};
+  },
+  ack: async (frame, { groups }, context) => {
+    const { group } = groups.member(frame.group, frame.memberId, context.connectionId);
+    return { acked: group.cursor(frame.topic, frame.partition).ack(frame.memberId, frame.ranges) };
+  },
+  nack: async (frame, { groups }, context) => {
+    const { group } = groups.member(frame.group, frame.memberId, context.connectionId);
+    await group.cursor(frame.topic, frame.partition).nack(frame.memberId, frame.offset, frame.error);
+    return {};
+  },
+  release: async (frame, { groups }, context) => {
+    groups.member(frame.group, frame.memberId, context.connectionId).group.release(frame.memberId, frame.topic, frame.partition);
+    return {};
+  },
+  leaveGroup: async (frame, { groups }, context) => {
+    await groups.leave(frame.group, frame.memberId, context.connectionId);
+    return {};
+  },
+  describeGroup: async (frame, { groups }) => groups.group(frame.group).describe(),
+  listGroups: async (_frame, { groups }) => groups.list(),
 };
 
 async function produce(frame: ProduceFrame, services: BrokerServices): Promise<ResultBodies['produce']> {

@@ -32,6 +32,10 @@ export const errorTable = {
   CONNECTION_CLOSED: { retriable: true, closeCode: undefined, description: 'The connection closed before the answer arrived.' },
   TIMEOUT: { retriable: true, closeCode: undefined, description: 'No answer within the timeout.' },
   INTERNAL_ERROR: { retriable: true, closeCode: undefined, description: 'An unexpected broker fault; it has been logged.' },
+  UNKNOWN_MEMBER: { retriable: false, closeCode: undefined, description: 'The group has no such member (it left, expired, or never joined on this connection).' },
+  NOT_ASSIGNED: { retriable: false, closeCode: undefined, description: 'The member does not own that partition (any more).' },
+  NOT_DELIVERED: { retriable: false, closeCode: undefined, description: 'The offset is not in flight to this member: never delivered, already acknowledged, or taken back.' },
+  UNKNOWN_GROUP: { retriable: false, closeCode: undefined, description: 'No consumer group with that name exists.' },
 } as const satisfies Record<string, { retriable: boolean; closeCode: number | undefined; description: string }>;
 
 export type ErrorCode = keyof typeof errorTable;

@@ -28,7 +28,46 @@ export interface ProduceEntry { topic: string; partition: number; batch: Uint8Ar
 export interface ProduceFrame { type: 'produce'; id: number; entries: ProduceEntry[] }
 export interface FetchFrame { type: 'fetch'; id: number; topic: string; partition: number; offset: number; maxBytes: number }
 
+export type Ordering = 'partition' | 'key' | 'none';
+export type StartFrom = 'earliest' | 'latest';
+
+/**
+ * Joins a consumer group on this connection. The member receives `deliver`
+ * pushes for its assignment while at most maxInFlightMessages /
+ * maxInFlightBytes are unacknowledged (its credit window).
+ */
+export interface JoinGroupFrame {
+  type: 'joinGroup'; id: number; group: string; topics: string[];
+  ordering: Ordering; from: StartFrom;
+  /** Delay before the n-th redelivery (index n-1; the last entry repeats). */
+  retryBackoffMs: number[];
+  maxDeliveries: number; sessionTimeoutMs: number;
+  maxInFlightMessages: number; maxInFlightBytes: number;
+}
+export interface HeartbeatFrame { type: 'heartbeat'; id: number; group: string; memberId: string }
+/** `ranges`: inclusive offset ranges as a flat list [from, to, from, to, …]. */
+export interface AckFrame { type: 'ack'; id: number; group: string; memberId: string; topic: string; partition: number; ranges: number[] }
+export interface NackFrame { type: 'nack'; id: number; group: string; memberId: string; topic: string; partition: number; offset: number; error: string }
+/**
+ * The member has stopped handling a partition it no longer owns (after an
+ * assignment change): its running handler finished, and every offset it has
+ * not acked was never handed to a handler, so the broker may give them to
+ * the new owner without counting a delivery.
+ */
+export interface ReleaseFrame { type: 'release'; id: number; group: string; memberId: string; topic: string; partition: number }
+export interface LeaveGroupFrame { type: 'leaveGroup'; id: number; group: string; memberId: string }
+export interface DescribeGroupFrame { type: 'describeGroup'; id: number; group: string }
+export interface ListGroupsFrame { type: 'listGroups'; id: number }
+
 export type RequestFrame =
+  | JoinGroupFrame
+  | HeartbeatFrame
+  | AckFrame
+  | NackFrame
+  | ReleaseFrame
+  | LeaveGroupFrame
+  | DescribeGroupFrame
+  | ListGroupsFrame
   | HelloFrame
   | CreateTopicFrame
   | ListTopicsFrame
@@ -41,7 +80,23 @@ export type RequestType = RequestFrame['type'];
 
 export interface ResultFrame<Body = unknown> { type: 'result'; id: number; body: Body }
 export interface ErrorFrame { type: 'error'; id?: number; code: ErrorCode; message: string }
+export interface TopicPartition { topic: string; partition: number }
+
+/**
+ * Pushed to a member: whole stored batches (as in fetch) and the inclusive
+ * offset ranges of their records that are delivered to this member now, all
+ * with the same deliveryCount. Records outside the ranges are not for it.
+ */
+export interface DeliverFrame {
+  type: 'deliver'; group: string; memberId: string; topic: string; partition: number;
+  records: Uint8Array; ranges: number[]; deliveryCount: number;
+}
+/** Pushed to a member whenever its assignment changes. */
+export interface AssignmentFrame { type: 'assignment'; group: string; memberId: string; generation: number; partitions: TopicPartition[] }
+
 export type ServerFrame = ResultFrame | ErrorFrame;
+/** Frames the broker sends without a request: deliveries and assignment changes. */
+export type PushFrame = DeliverFrame | AssignmentFrame;
 
 // Bodies of result frames, by request type.
 export interface WelcomeBody { version: number; brokerId: string; limits: { maxFrameBytes: number; maxBatchBytes: number; maxRecordsPerBatch: number; maxInFlightRequests: number } }
@@ -58,7 +113,23 @@ export interface ProduceBody { results: ProduceResult[] }
 /** `records`: whole stored batches back to back, as written; `endOffset`: the next offset to be written. */
 export interface FetchBody { records: Uint8Array; startOffset: number; endOffset: number }
 
+export interface JoinGroupBody { memberId: string; generation: number }
+export interface AckBody { acked: number }
+export type GroupState = 'empty' | 'rebalancing' | 'stable' | 'dead';
+export interface GroupMemberDescription { id: string; clientId: string; state: string; assignments: TopicPartition[] }
+export interface GroupLag { topic: string; partition: number; committedOffset: number; endOffset: number }
+export interface DescribeGroupBody { group: string; state: GroupState; generation: number; ordering: Ordering; topics: string[]; members: GroupMemberDescription[]; lag: GroupLag[] }
+export interface ListGroupsBody { groups: Array<{ group: string; state: GroupState; members: number }> }
+
 export interface ResultBodies {
+  joinGroup: JoinGroupBody;
+  heartbeat: Record<string, never>;
+  ack: AckBody;
+  nack: Record<string, never>;
+  release: Record<string, never>;
+  leaveGroup: Record<string, never>;
+  describeGroup: DescribeGroupBody;
+  listGroups: ListGroupsBody;
   hello: WelcomeBody;
   createTopic: CreateTopicBody;
   listTopics: ListTopicsBody;

@@ -10,8 +10,13 @@ import type { RequestFrame } from './frames.js';
 export interface FrameViolation { ok: false; id: number | undefined; code: ErrorCode; message: string }
 export type FrameCheck = { ok: true; frame: RequestFrame } | FrameViolation;
 
-type FieldKind = 'uint' | 'string' | 'bytes' | 'object' | 'array';
+type FieldKind = 'uint' | 'string' | 'bytes' | 'object' | 'array' | 'uintArray' | 'stringArray';
 interface FieldSpec { kind: FieldKind; optional?: boolean }
+
+const fieldKindNames: Record<FieldKind, string> = {
+  uint: 'an unsigned integer', string: 'a string', bytes: 'bytes (msgpack bin)', object: 'a map', array: 'an array',
+  uintArray: 'an array of unsigned integers', stringArray: 'an array of strings',
+};
 
 const uint: FieldSpec = { kind: 'uint' };
 const text: FieldSpec = { kind: 'string' };
@@ -24,6 +29,17 @@ const frameSpecs: Record<RequestFrame['type'], Record<string, FieldSpec>> = {
   initProducer: { id: uint },
   produce: { id: uint, entries: { kind: 'array' } },
   fetch: { id: uint, topic: text, partition: uint, offset: uint, maxBytes: uint },
+  joinGroup: {
+    id: uint, group: text, topics: { kind: 'stringArray' }, ordering: text, from: text, retryBackoffMs: { kind: 'uintArray' },
+    maxDeliveries: uint, sessionTimeoutMs: uint, maxInFlightMessages: uint, maxInFlightBytes: uint,
+  },
+  heartbeat: { id: uint, group: text, memberId: text },
+  ack: { id: uint, group: text, memberId: text, topic: text, partition: uint, ranges: { kind: 'uintArray' } },
+  nack: { id: uint, group: text, memberId: text, topic: text, partition: uint, offset: uint, error: text },
+  release: { id: uint, group: text, memberId: text, topic: text, partition: uint },
+  leaveGroup: { id: uint, group: text, memberId: text },
+  describeGroup: { id: uint, group: text },
+  listGroups: { id: uint },
 };
 
 const entrySpec: Record<string, FieldSpec> = { topic: text, partition: uint, batch: { kind: 'bytes' } };
@@ -40,6 +56,8 @@ function fieldMatches(value: unknown, kind: FieldKind): boolean {
     case 'bytes': return value instanceof Uint8Array;
     case 'object': return isPlainObject(value);
     case 'array': return Array.isArray(value);
+    case 'uintArray': return Array.isArray(value) && value.every((item) => fieldMatches(item, 'uint'));
+    case 'stringArray': return Array.isArray(value) && value.every((item) => typeof item === 'string');
   }
 }
 
@@ -47,7 +65,7 @@ function checkFields(value: Record<string, unknown>, spec: Record<string, FieldS
   for (const [name, field] of Object.entries(spec)) {
     const fieldValue = value[name];
     if (fieldValue === undefined && field.optional) continue;
-    if (!fieldMatches(fieldValue, field.kind)) return `${where}.${name} must be ${field.kind === 'uint' ? 'an unsigned integer' : `a ${field.kind}`}`;
+    if (!fieldMatches(fieldValue, field.kind)) return `${where}.${name} must be ${fieldKindNames[field.kind]}`;
   }
   return undefined;
 }

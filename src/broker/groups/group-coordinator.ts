@@ -1,0 +1,263 @@
+/**
+ * Runtime of one consumer group: runs `groupMachine` (membership and
+ * generations) and one `groupMemberMachine` actor per member, owns the
+ * group's partition cursors, and carries out rebalances. A partition moving
+ * between members is paused until the old owner releases it (or is gone), so
+ * it is never delivered by two members at once.
+ */
+import { createActor, type Actor } from 'xstate';
+import { groupMachine } from '../../../machines/group.machine.js';
+import { ActorMqError } from '../../protocol/errors.js';
+import type { DescribeGroupBody, Ordering, StartFrom, TopicPartition } from '../../protocol/frames.js';
+import type { Logger } from '../../logger.js';
+import type { TopicRegistry } from '../topic-registry.js';
+import { assignPartitions, partitionKey, type AssignmentStrategy } from './assignor.js';
+import { GroupMember, type MemberConnection, type MemberSettings } from './group-member.js';
+import type { OffsetStore } from './offset-store.js';
+import { PartitionCursor, type DeadLetter } from './partition-cursor.js';
+
+export interface GroupDeps {
+  topics: TopicRegistry;
+  offsets: OffsetStore;
+  clock: () => number;
+  logger: Logger;
+  strategy: AssignmentStrategy;
+  deadLetter(group: string, entry: DeadLetter): Promise<void>;
+}
+
+interface Move { from: string; to: string; timer: NodeJS.Timeout }
+
+export class GroupCoordinator {
+  readonly actor: Actor<typeof groupMachine>;
+  readonly members = new Map<string, GroupMember>();
+  private readonly cursors = new Map<string, PartitionCursor>();
+  /** Partitions paused until their old owner releases them (partition / none mode). */
+  private readonly moves = new Map<string, Move>();
+  private subscription: { topics: string[]; ordering: Ordering } | undefined;
+  private nextMemberNumber = 1;
+  /** The generation being rebalanced to (the snapshot lags while a transition runs). */
+  private generationNow = 0;
+
+  constructor(readonly name: string, private readonly deps: GroupDeps) {
+    const machine = groupMachine.provide({
+      actions: {
+        startRebalance: ({ context }) => this.rebalance(context.generation),
+        clearAssignment: () => this.clear(),
+      },
+    });
+    this.actor = createActor(machine, { id: `group/${name}`, input: { group: name } });
+    this.actor.start();
+  }
+
+  get state(): string {
+    return String(this.actor.getSnapshot().value);
+  }
+
+  get generation(): number {
+    return this.generationNow;
+  }
+
+  join(clientId: string, topics: string[], from: StartFrom, settings: MemberSettings, connection: MemberConnection): GroupMember {
+    this.checkSubscription(topics, settings.ordering);
+    for (const topic of topics) if (!this.deps.topics.get(topic)) throw new ActorMqError('UNKNOWN_TOPIC', `topic ${JSON.stringify(topic)} does not exist`);
+    this.subscription ??= { topics: [...topics].sort(), ordering: settings.ordering };
+    this.openCursors(from);
+    const member = new GroupMember(this.name, `${this.name}-${this.nextMemberNumber++}`, clientId, settings, connection);
+    this.members.set(member.id, member);
+    member.actor.subscribe((snapshot) => {
+      if (snapshot.value === 'expired') this.lose(member.id);
+    });
+    member.actor.start();
+    // After the join's answer has gone out, so the client knows its member id before the first push.
+    setImmediate(() => {
+      if (this.members.get(member.id) === member) this.actor.send({ type: 'member.join', memberId: member.id });
+    });
+    return member;
+  }
+
+  member(id: string): GroupMember {
+    const member = this.members.get(id);
+    if (!member?.live) throw new ActorMqError('UNKNOWN_MEMBER', `group ${this.name} has no member ${id}`);
+    return member;
+  }
+
+  cursor(topic: string, partition: number): PartitionCursor {
+    const cursor = this.cursors.get(partitionKey({ topic, partition }));
+    if (!cursor) throw new ActorMqError('NOT_ASSIGNED', `group ${this.name} does not consume ${topic}/${partition}`);
+    return cursor;
+  }
+
+  /** The member says it stopped handling a partition it lost: hand it on. */
+  release(memberId: string, topic: string, partition: number): void {
+    const key = partitionKey({ topic, partition });
+    const move = this.moves.get(key);
+    if (move?.from !== memberId) return; // nothing pending: releasing twice is harmless
+    this.cursor(topic, partition).takeBack(memberId, false);
+    this.completeMove(key);
+  }
+
+  /** Graceful leave: the member's handlers are done; what it did not ack was never handed over. */
+  async leave(memberId: string): Promise<void> {
+    const member = this.member(memberId);
+    for (const cursor of this.cursors.values()) cursor.takeBack(memberId, false);
+    member.actor.send({ type: 'member.leave' });
+    member.actor.send({ type: 'revoke.done', partitionCount: 0 });
+    this.remove(member);
+    await this.deps.offsets.flush();
+  }
+
+  /** The member's connection dropped or its session expired: whatever it held counts as handed over. */
+  lose(memberId: string): void {
+    const member = this.members.get(memberId);
+    if (!member) return;
+    member.actor.send({ type: 'socket.closed' });
+    for (const cursor of this.cursors.values()) cursor.takeBack(memberId, true);
+    this.remove(member);
+  }
+
+  describe(): DescribeGroupBody {
+    return {
+      group: this.name,
+      state: this.state as DescribeGroupBody['state'],
+      generation: this.generation,
+      ordering: this.subscription?.ordering ?? 'partition',
+      topics: this.subscription?.topics ?? [],
+      members: [...this.members.values()].map((m) => ({ id: m.id, clientId: m.clientId, state: m.state, assignments: m.assignments })),
+      lag: [...this.cursors.values()].map((c) => ({ topic: c.topic, partition: c.partition.partition, committedOffset: c.committedOffset, endOffset: c.partition.endOffset })),
+    };
+  }
+
+  /** Broker shutdown: stop deliveries; offsets are flushed by the registry. */
+  close(): void {
+    for (const move of this.moves.values()) clearTimeout(move.timer);
+    for (const cursor of this.cursors.values()) cursor.stop();
+    for (const member of this.members.values()) member.actor.stop();
+    this.actor.send({ type: 'group.close' });
+  }
+
+  private checkSubscription(topics: string[], ordering: Ordering): void {
+    if (!this.subscription || this.members.size === 0) {
+      this.subscription = undefined;
+      return;
+    }
+    const same = JSON.stringify([...topics].sort()) === JSON.stringify(this.subscription.topics) && ordering === this.subscription.ordering;
+    if (!same) {
+      throw new ActorMqError('INVALID_REQUEST', `group ${this.name} consumes ${this.subscription.topics.join(', ')} with ordering ${this.subscription.ordering}; every member must use the same`);
+    }
+  }
+
+  private openCursors(from: StartFrom): void {
+    for (const topicName of this.subscription!.topics) {
+      const topic = this.deps.topics.get(topicName)!;
+      for (const partition of topic.partitions) {
+        const key = partitionKey({ topic: topicName, partition: partition.partition });
+        if (this.cursors.has(key)) continue;
+        const stored = this.deps.offsets.get(this.name, topicName, partition.partition);
+        const start = stored ?? (from === 'earliest' ? partition.startOffset : partition.endOffset);
+        this.cursors.set(key, new PartitionCursor(this.name, this.subscription!.ordering, partition, start, {
+          clock: this.deps.clock,
+          logger: this.deps.logger,
+          keyMembers: () => [...this.members.values()].filter((m) => m.live),
+          member: (id) => this.members.get(id),
+          deadLetter: (entry) => this.deps.deadLetter(this.name, entry),
+          committedChanged: (t, p, offset) => this.deps.offsets.set(this.name, t, p, offset),
+        }));
+        // A new group starting at 'latest' must not move on to whatever arrives before its first commit.
+        if (stored === undefined) this.deps.offsets.set(this.name, topicName, partition.partition, start);
+      }
+    }
+  }
+
+  private remove(member: GroupMember): void {
+    if (!this.members.delete(member.id)) return;
+    for (const [key, move] of this.moves) {
+      if (move.from === member.id) this.completeMove(key);
+    }
+    for (const cursor of this.cursors.values()) if (cursor.owner === member) cursor.owner = undefined;
+    this.actor.send({ type: 'member.leave', memberId: member.id });
+    for (const cursor of this.cursors.values()) cursor.pump();
+  }
+
+  /** Runs inside the machine's transition into `rebalancing`; completion is checked once it has settled. */
+  private rebalance(generation: number): void {
+    this.generationNow = generation;
+    const live = [...this.members.values()].filter((m) => m.live);
+    if (this.subscription?.ordering === 'key') {
+      const all = [...this.cursors.values()].map((c) => ({ topic: c.topic, partition: c.partition.partition }));
+      for (const member of live) this.announce(member, all);
+      for (const cursor of this.cursors.values()) cursor.pump();
+      queueMicrotask(() => this.finishIfSettled());
+      return;
+    }
+    const partitions = [...this.cursors.values()].map((c) => ({ topic: c.topic, partition: c.partition.partition }));
+    const owners = new Map([...this.cursors].flatMap(([key, c]) => (c.owner ? [[key, c.owner.id] as const] : [])));
+    const target = assignPartitions(partitions, live.map((m) => m.id), owners, this.deps.strategy);
+    for (const [memberId, list] of target) {
+      for (const tp of list) this.moveTo(partitionKey(tp), memberId);
+    }
+    for (const member of live) this.announce(member, this.ownedBy(member.id));
+    queueMicrotask(() => this.finishIfSettled());
+  }
+
+  private moveTo(key: string, memberId: string): void {
+    const cursor = this.cursors.get(key)!;
+    const pending = this.moves.get(key);
+    if (pending) {
+      pending.to = memberId;
+      return;
+    }
+    if (cursor.owner?.id === memberId) return;
+    const current = cursor.owner;
+    if (!current?.live) {
+      cursor.owner = this.members.get(memberId);
+      cursor.pump();
+      return;
+    }
+    cursor.owner = undefined; // paused: nothing new goes out until the old owner lets go
+    current.actor.send({ type: 'assignment.revoke' });
+    // A member that never releases is treated as lost for this partition.
+    const timer = setTimeout(() => {
+      if (this.moves.get(key)?.from !== current.id) return;
+      cursor.takeBack(current.id, true);
+      this.completeMove(key);
+    }, current.settings.sessionTimeoutMs);
+    this.moves.set(key, { from: current.id, to: memberId, timer });
+  }
+
+  private completeMove(key: string): void {
+    const move = this.moves.get(key);
+    if (!move) return;
+    clearTimeout(move.timer);
+    this.moves.delete(key);
+    const cursor = this.cursors.get(key)!;
+    const next = this.members.get(move.to);
+    cursor.owner = next?.live ? next : undefined;
+    const previous = this.members.get(move.from);
+    if (previous?.live && ![...this.moves.values()].some((m) => m.from === previous.id)) {
+      previous.actor.send({ type: 'revoke.done', partitionCount: this.ownedBy(previous.id).length });
+    }
+    if (next?.live) this.announce(next, this.ownedBy(next.id));
+    cursor.pump();
+    this.finishIfSettled();
+  }
+
+  private finishIfSettled(): void {
+    if (this.moves.size === 0 && this.state === 'rebalancing') this.actor.send({ type: 'rebalance.done', generation: this.generationNow });
+  }
+
+  private ownedBy(memberId: string): TopicPartition[] {
+    return [...this.cursors.values()].filter((c) => c.owner?.id === memberId).map((c) => ({ topic: c.topic, partition: c.partition.partition }));
+  }
+
+  private announce(member: GroupMember, partitions: TopicPartition[]): void {
+    member.assignments = partitions;
+    if (member.state !== 'revoking') member.actor.send({ type: 'assignment.set', partitionCount: partitions.length });
+    member.push({ type: 'assignment', group: this.name, memberId: member.id, generation: this.generation, partitions });
+  }
+
+  private clear(): void {
+    for (const move of this.moves.values()) clearTimeout(move.timer);
+    this.moves.clear();
+    for (const cursor of this.cursors.values()) cursor.owner = undefined;
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Runtime of one group member: runs `groupMemberMachine` (heartbeats and the
+ * session timeout live in the machine), keeps the member's credit window and
+ * pushes frames to its connection.
+ */
+import { createActor, type Actor } from 'xstate';
+import { groupMemberMachine } from '../../../machines/group-member.machine.js';
+import type { Ordering, PushFrame, TopicPartition } from '../../protocol/frames.js';
+
+export interface MemberSettings {
+  ordering: Ordering;
+  retryBackoffMs: number[];
+  maxDeliveries: number;
+  sessionTimeoutMs: number;
+  maxInFlightMessages: number;
+  maxInFlightBytes: number;
+}
+
+/** The connection a member lives on. */
+export interface MemberConnection {
+  readonly connectionId: string;
+  push(frame: PushFrame): void;
+}
+
+export class GroupMember {
+  readonly actor: Actor<typeof groupMemberMachine>;
+  assignments: TopicPartition[] = [];
+  private inFlightMessages = 0;
+  private inFlightBytes = 0;
+
+  constructor(
+    readonly group: string,
+    readonly id: string,
+    readonly clientId: string,
+    readonly settings: MemberSettings,
+    readonly connection: MemberConnection,
+  ) {
+    this.actor = createActor(groupMemberMachine, {
+      id: `group/${group}/member/${id}`,
+      input: { group, memberId: id, clientId, sessionTimeoutMs: settings.sessionTimeoutMs },
+    });
+  }
+
+  get state(): string {
+    return String(this.actor.getSnapshot().value);
+  }
+
+  /** Still a member that may receive messages. */
+  get live(): boolean {
+    const state = this.state;
+    return state !== 'left' && state !== 'expired';
+  }
+
+  get creditMessages(): number {
+    return Math.max(0, this.settings.maxInFlightMessages - this.inFlightMessages);
+  }
+
+  get creditBytes(): number {
+    return Math.max(0, this.settings.maxInFlightBytes - this.inFlightBytes);
+  }
+
+  /** A frame may go out when both windows have room; one oversized batch may go out when nothing is in flight. */
+  get hasCredit(): boolean {
+    return this.live && this.creditMessages > 0 && (this.creditBytes > 0 || this.inFlightMessages === 0);
+  }
+
+  charge(messages: number, bytes: number): void {
+    this.inFlightMessages += messages;
+    this.inFlightBytes += bytes;
+  }
+
+  /** Frees the window of `messages` settled messages (bytes pro rata: batches are shared by their records). */
+  release(messages: number): void {
+    if (messages <= 0 || this.inFlightMessages === 0) return;
+    const settled = Math.min(messages, this.inFlightMessages);
+    this.inFlightBytes -= Math.round((this.inFlightBytes * settled) / this.inFlightMessages);
+    this.inFlightMessages -= settled;
+    if (this.inFlightMessages === 0) this.inFlightBytes = 0;
+  }
+
+  get unacknowledged(): number {
+    return this.inFlightMessages;
+  }
+
+  push(frame: PushFrame): void {
+    this.connection.push(frame);
+  }
+
+  /** Delay before delivery number `deliveryCount` (2 = first redelivery). */
+  backoffBefore(deliveryCount: number): number {
+    const list = this.settings.retryBackoffMs;
+    return list[Math.min(deliveryCount - 2, list.length - 1)] ?? 0;
+  }
+}

@@ -1,0 +1,332 @@
+/**
+ * Delivery of one partition to one consumer group: reads durable batches
+ * from the partition and pushes them to the owning member (`partition` and
+ * `none` ordering) or to the member each record's key maps to (`key`
+ * ordering), within each member's credit window; applies acks and nacks,
+ * schedules redeliveries with backoff, hands poison messages to the
+ * dead-letter topic, and reports the committed offset as it advances.
+ */
+import { ActorMqError } from '../../protocol/errors.js';
+import type { Ordering } from '../../protocol/frames.js';
+import { batchSizeAt, decodeRecords, readBatchHeader, type DecodedRecord } from '../../protocol/record-batch.js';
+import type { Logger } from '../../logger.js';
+import type { PartitionActor } from '../partition-actor.js';
+import { DeliveryLedger } from './delivery-ledger.js';
+import type { GroupMember } from './group-member.js';
+
+/** Largest records payload of one deliver frame. */
+const maxDeliverBytes = 1024 * 1024;
+
+export interface DeadLetter { record: DecodedRecord; topic: string; partition: number; error: string; deliveries: number }
+
+export interface CursorDeps {
+  clock: () => number;
+  logger: Logger;
+  /** Live members of the group in a stable order (key mode routing). */
+  keyMembers(): GroupMember[];
+  member(id: string): GroupMember | undefined;
+  deadLetter(entry: DeadLetter): Promise<void>;
+  committedChanged(topic: string, partition: number, offset: number): void;
+}
+
+export class PartitionCursor {
+  /** partition / none mode: the member that owns the partition; undefined while it moves. */
+  owner: GroupMember | undefined;
+  readonly ledger: DeliveryLedger;
+  private committed: number;
+  private readonly keyOfOffset = new Map<number, string>();
+  private readonly keyOwners = new Map<string, { member: string; open: number }>();
+  private nextKeyless = 0;
+  private pumping = false;
+  private pumpAgain = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    readonly group: string,
+    readonly ordering: Ordering,
+    readonly partition: PartitionActor,
+    startOffset: number,
+    private readonly deps: CursorDeps,
+  ) {
+    this.ledger = new DeliveryLedger(startOffset);
+    this.committed = startOffset;
+    this.unsubscribe = partition.onDurable(() => this.pump());
+  }
+
+  get topic(): string {
+    return this.partition.topic;
+  }
+
+  get committedOffset(): number {
+    return this.committed;
+  }
+
+  stop(): void {
+    this.unsubscribe();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Delivers whatever is due and new, as far as credit allows; safe to call at any time. */
+  pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    void this.pumpLoop().finally(() => (this.pumping = false));
+  }
+
+  ack(memberId: string, ranges: readonly number[]): number {
+    if (ranges.length % 2 !== 0) throw new ActorMqError('INVALID_REQUEST', 'ranges must be pairs [from, to, …]');
+    let acked = 0;
+    for (let i = 0; i < ranges.length; i += 2) {
+      const from = ranges[i]!;
+      const to = ranges[i + 1]!;
+      if (to < from) throw new ActorMqError('INVALID_REQUEST', `range [${from}, ${to}] is empty`);
+      acked += this.ledger.ack(memberId, from, to);
+      if (this.ordering === 'key') for (let offset = from; offset <= to; offset++) this.settleKey(offset, true);
+    }
+    this.deps.member(memberId)?.release(acked);
+    this.afterSettle();
+    return acked;
+  }
+
+  async nack(memberId: string, offset: number, error: string): Promise<void> {
+    const deliveries = this.ledger.fail(memberId, offset);
+    const member = this.deps.member(memberId);
+    member?.release(1);
+    if (this.ordering === 'key') this.settleKey(offset, false);
+    const maxDeliveries = member?.settings.maxDeliveries ?? 1;
+    if (deliveries >= maxDeliveries) {
+      this.ledger.schedule(offset, deliveries + 1, Infinity); // parked: keeps the commit below it until the dead letter is durable
+      await this.moveToDeadLetter(offset, error, deliveries);
+    } else {
+      this.ledger.schedule(offset, deliveries + 1, this.deps.clock() + (member?.backoffBefore(deliveries + 1) ?? 0));
+    }
+    this.afterSettle();
+  }
+
+  /**
+   * Takes back everything out with `memberId`. `handedOver`: the member may
+   * have started handling them (loss), so the next hand-over counts one more.
+   */
+  takeBack(memberId: string, handedOver: boolean): number {
+    const taken = this.ledger.takeBack(memberId);
+    const now = this.deps.clock();
+    for (const entry of taken) {
+      this.ledger.schedule(entry.offset, handedOver ? entry.deliveryCount + 1 : entry.deliveryCount, now);
+      if (this.ordering === 'key') this.settleKey(entry.offset, false);
+    }
+    this.deps.member(memberId)?.release(taken.length);
+    this.afterSettle();
+    return taken.length;
+  }
+
+  private afterSettle(): void {
+    const committed = this.ledger.committed();
+    if (committed !== this.committed) {
+      this.committed = committed;
+      this.deps.committedChanged(this.topic, this.partition.partition, committed);
+    }
+    this.pump();
+  }
+
+  private async pumpLoop(): Promise<void> {
+    try {
+      do {
+        this.pumpAgain = false;
+        while (this.partition.online && ((await this.deliverDue()) || (await this.deliverNew())));
+      } while (this.pumpAgain);
+    } catch (error) {
+      if (!(error instanceof ActorMqError && error.retriable)) this.deps.logger.error('delivery failed', { group: this.group, partition: this.partition.id, error });
+    }
+    this.armTimer();
+  }
+
+  /** Redelivers waiting offsets whose backoff is over, lowest offset first. */
+  private async deliverDue(): Promise<boolean> {
+    const now = this.deps.clock();
+    const due = [...this.ledger.waiting].filter(([, entry]) => entry.dueAtMs <= now).map(([offset]) => offset).sort((a, b) => a - b);
+    for (const offset of due) {
+      const member = this.targetFor(this.keyOfOffset.get(offset));
+      if (!member?.hasCredit) {
+        if (this.ordering === 'partition') return false; // keep offset order
+        continue;
+      }
+      const { records } = await this.partition.read(offset, 1);
+      if (!this.ledger.waiting.has(offset) || !member.hasCredit) return true; // changed while reading: look again
+      const batch = batchContaining(records, offset);
+      const deliveryCount = this.ledger.redeliver(offset, member.id);
+      if (this.ordering === 'key') this.claimKey(offset, member.id);
+      member.charge(1, batch.length);
+      member.push({ type: 'deliver', group: this.group, memberId: member.id, topic: this.topic, partition: this.partition.partition, records: batch, ranges: [offset, offset], deliveryCount });
+      return true;
+    }
+    return false;
+  }
+
+  private async deliverNew(): Promise<boolean> {
+    const from = this.ledger.next;
+    const endOffset = this.partition.endOffset;
+    if (from >= endOffset) return false;
+    if (from < this.partition.startOffset) {
+      this.deps.logger.warn('retention deleted messages before the group consumed them', { group: this.group, partition: this.partition.id, from, startOffset: this.partition.startOffset });
+      this.ledger.skipTo(this.partition.startOffset);
+      return true;
+    }
+    return this.ordering === 'key' ? this.deliverByKey(from, endOffset) : this.deliverToOwner(from, endOffset);
+  }
+
+  private async deliverToOwner(from: number, endOffset: number): Promise<boolean> {
+    const member = this.owner;
+    if (!member?.hasCredit) return false;
+    const { records } = await this.partition.read(from, Math.min(maxDeliverBytes, Math.max(member.creditBytes, 1)));
+    if (this.owner !== member || this.ledger.next !== from || !member.hasCredit || records.length === 0) return true;
+    const to = Math.min(lastOffsetOf(records), endOffset - 1, from + member.creditMessages - 1);
+    const payload = batchesThrough(records, to);
+    this.ledger.deliver(from, to, member.id);
+    member.charge(to - from + 1, payload.length);
+    member.push({ type: 'deliver', group: this.group, memberId: member.id, topic: this.topic, partition: this.partition.partition, records: payload, ranges: [from, to], deliveryCount: 1 });
+    return true;
+  }
+
+  /** Key mode: each record goes to its key's member; stops at the first record whose member has no credit. */
+  private async deliverByKey(from: number, endOffset: number): Promise<boolean> {
+    if (!this.deps.keyMembers().some((m) => m.hasCredit)) return false;
+    const { records } = await this.partition.read(from, maxDeliverBytes);
+    if (this.ledger.next !== from || records.length === 0) return true;
+    const owners: string[] = [];
+    const planned = new Map<GroupMember, number[]>();
+    for (const record of decodeAll(records)) {
+      if (record.offset < from) continue;
+      if (record.offset >= endOffset) break;
+      const key = keyString(record.key);
+      const member = this.targetFor(key);
+      const count = planned.get(member!)?.length ?? 0;
+      if (!member || count >= member.creditMessages || (count > 0 && member.creditBytes === 0)) break;
+      planned.set(member, [...(planned.get(member) ?? []), record.offset]);
+      owners.push(member.id);
+      if (key !== undefined) this.keyOfOffset.set(record.offset, key);
+      this.claimKey(record.offset, member.id);
+    }
+    if (owners.length === 0) return false;
+    const to = from + owners.length - 1;
+    const payload = batchesThrough(records, to);
+    this.ledger.deliver(from, to, owners);
+    for (const [member, offsets] of planned) {
+      member.charge(offsets.length, Math.ceil((payload.length * offsets.length) / owners.length));
+      member.push({ type: 'deliver', group: this.group, memberId: member.id, topic: this.topic, partition: this.partition.partition, records: payload, ranges: toRanges(offsets), deliveryCount: 1 });
+    }
+    return true;
+  }
+
+  /** The member a record goes to: the partition owner, or in key mode the key's current member. */
+  private targetFor(key: string | undefined): GroupMember | undefined {
+    if (this.ordering !== 'key') return this.owner;
+    const members = this.deps.keyMembers();
+    if (members.length === 0) return undefined;
+    if (key === undefined) return members[this.nextKeyless++ % members.length];
+    const current = this.keyOwners.get(key);
+    // A key stays with its member while any of its messages is out.
+    if (current && current.open > 0) return this.deps.member(current.member);
+    return members[hashKey(key) % members.length];
+  }
+
+  private claimKey(offset: number, memberId: string): void {
+    const key = this.keyOfOffset.get(offset);
+    if (key === undefined) return;
+    const entry = this.keyOwners.get(key);
+    if (entry && entry.open > 0) entry.open++;
+    else this.keyOwners.set(key, { member: memberId, open: 1 });
+  }
+
+  /** One message of the key is no longer out; `done`: it will not come back. */
+  private settleKey(offset: number, done: boolean): void {
+    const key = this.keyOfOffset.get(offset);
+    if (key === undefined) return;
+    if (done) this.keyOfOffset.delete(offset);
+    const entry = this.keyOwners.get(key);
+    if (entry && --entry.open <= 0) this.keyOwners.delete(key);
+  }
+
+  private async moveToDeadLetter(offset: number, error: string, deliveries: number): Promise<void> {
+    try {
+      const { records } = await this.partition.read(offset, 1);
+      const record = decodeAll(batchContaining(records, offset)).find((r) => r.offset === offset)!;
+      await this.deps.deadLetter({ record, topic: this.topic, partition: this.partition.partition, error, deliveries });
+      this.ledger.settle(offset);
+      this.keyOfOffset.delete(offset);
+    } catch (failure) {
+      // Not lost: the offset stays parked below the commit; the next nack or restart retries.
+      this.deps.logger.error('dead-letter append failed; the message stays pending', { group: this.group, partition: this.partition.id, offset, error: failure });
+      this.ledger.schedule(offset, deliveries, this.deps.clock() + 1_000);
+    }
+  }
+
+  private armTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    let earliest = Infinity;
+    for (const entry of this.ledger.waiting.values()) earliest = Math.min(earliest, entry.dueAtMs);
+    if (earliest === Infinity) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.pump();
+    }, Math.max(0, earliest - this.deps.clock()));
+  }
+}
+
+function* batches(records: Uint8Array): Generator<{ pos: number; size: number; baseOffset: number; lastOffset: number }> {
+  for (let pos = 0; pos < records.length;) {
+    const header = readBatchHeader(records, pos);
+    const size = batchSizeAt(records, pos);
+    yield { pos, size, baseOffset: header.baseOffset, lastOffset: header.baseOffset + header.lastOffsetDelta };
+    pos += size;
+  }
+}
+
+function lastOffsetOf(records: Uint8Array): number {
+  let last = -1;
+  for (const batch of batches(records)) last = batch.lastOffset;
+  return last;
+}
+
+/** The whole batches up to the one holding `to`. */
+function batchesThrough(records: Uint8Array, to: number): Uint8Array {
+  for (const batch of batches(records)) if (batch.lastOffset >= to) return records.subarray(0, batch.pos + batch.size);
+  return records;
+}
+
+function batchContaining(records: Uint8Array, offset: number): Uint8Array {
+  for (const batch of batches(records)) if (batch.baseOffset <= offset && offset <= batch.lastOffset) return records.subarray(batch.pos, batch.pos + batch.size);
+  throw new ActorMqError('OFFSET_OUT_OF_RANGE', `offset ${offset} is not in the batch read`);
+}
+
+function decodeAll(records: Uint8Array): DecodedRecord[] {
+  const out: DecodedRecord[] = [];
+  for (const batch of batches(records)) out.push(...decodeRecords(records, batch.pos));
+  return out;
+}
+
+function keyString(key: string | Uint8Array | null): string | undefined {
+  if (key === null) return undefined;
+  return typeof key === 'string' ? `s:${key}` : `b:${Array.from(key, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** FNV-1a: a stable, well-spread hash so a key maps to the same member while membership holds. */
+function hashKey(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
+function toRanges(sortedOffsets: readonly number[]): number[] {
+  const ranges: number[] = [];
+  for (const offset of sortedOffsets) {
+    if (ranges.length > 0 && ranges[ranges.length - 1] === offset - 1) ranges[ranges.length - 1] = offset;
+    else ranges.push(offset, offset);
+  }
+  return ranges;
+}

@@ -1,0 +1,140 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startBroker, type Broker } from '../../../src/broker/index.js';
+import { batchSizeAt, decodeRecords, encodeRecordBatch } from '../../../src/protocol/record-batch.js';
+import { RawClient, type ServerFrameSeen } from '../../helpers/raw-client.js';
+import { tempDir } from '../../../bench/lib/temp-dir.js';
+
+const joinDefaults = { ordering: 'partition', from: 'earliest', retryBackoffMs: [50], maxDeliveries: 3, sessionTimeoutMs: 10_000, maxInFlightMessages: 1_000, maxInFlightBytes: 1 << 20 };
+
+function delivered(frame: ServerFrameSeen): Array<{ offset: number; value: unknown }> {
+  const out: Array<{ offset: number; value: unknown }> = [];
+  const ranges = frame.ranges as number[];
+  const inRange = (offset: number) => ranges.some((_, i) => i % 2 === 0 && offset >= ranges[i]! && offset <= ranges[i + 1]!);
+  const records = frame.records as Uint8Array;
+  for (let pos = 0; pos < records.length; pos += batchSizeAt(records, pos)) {
+    for (const record of decodeRecords(records, pos)) if (inRange(record.offset)) out.push({ offset: record.offset, value: record.value });
+  }
+  return out;
+}
+
+describe('consumer groups over the wire', () => {
+  let broker: Broker;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let admin: RawClient;
+  const clients: RawClient[] = [];
+
+  const produce = (topic: string, partition: number, values: unknown[]) =>
+    admin.request({ type: 'produce', entries: [{ topic, partition, batch: encodeRecordBatch(values.map((value) => ({ value })), { now: 1 }) }] });
+  const consumer = async () => {
+    const client = await RawClient.greeted(broker.url, 'consumer');
+    clients.push(client);
+    return client;
+  };
+  const deliveries = (client: RawClient) => client.frames.filter((f) => f.type === 'deliver');
+
+  beforeEach(async () => {
+    dir = await tempDir();
+    broker = await startBroker({ port: 0, dataDir: dir.path, logLevel: 'silent' });
+    admin = await RawClient.greeted(broker.url, 'admin');
+    await admin.request({ type: 'createTopic', topic: 'orders', partitions: 2 });
+  });
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.close();
+    admin.close();
+    await broker.close();
+    await dir.remove();
+  });
+
+  it('delivers every message once, records acks as the committed offset', async () => {
+    await produce('orders', 0, ['a', 'b']);
+    await produce('orders', 1, ['c']);
+    const c = await consumer();
+    const joined = await c.request({ type: 'joinGroup', group: 'cart', topics: ['orders'], ...joinDefaults });
+    expect(joined).toMatchObject({ type: 'result', body: { memberId: expect.any(String) } });
+    const memberId = joined.body.memberId;
+    await c.waitFor((f) => f.type === 'assignment' && f.partitions?.length === 2);
+    await c.waitFor(() => deliveries(c).flatMap(delivered).length === 3);
+    expect(deliveries(c).flatMap(delivered).map((d) => d.value).sort()).toEqual(['a', 'b', 'c']);
+    for (const d of deliveries(c)) {
+      expect(await c.request({ type: 'ack', group: 'cart', memberId, topic: d.topic, partition: d.partition, ranges: d.ranges })).toMatchObject({ type: 'result' });
+    }
+    const described = await admin.request({ type: 'describeGroup', group: 'cart' });
+    expect(described.body).toMatchObject({ state: 'stable', members: [{ id: memberId, assignments: expect.any(Array) }] });
+    expect(described.body.lag).toEqual(expect.arrayContaining([
+      { topic: 'orders', partition: 0, committedOffset: 2, endOffset: 2 },
+      { topic: 'orders', partition: 1, committedOffset: 1, endOffset: 1 },
+    ]));
+  });
+
+  it('redelivers a nacked message after the backoff with deliveryCount 2, then dead-letters it', async () => {
+    await produce('orders', 0, ['poison']);
+    const c = await consumer();
+    const { body: { memberId } } = await c.request({ type: 'joinGroup', group: 'g2', topics: ['orders'], ...joinDefaults, maxDeliveries: 2 });
+    const first = await c.waitFor((f) => f.type === 'deliver');
+    expect(first.deliveryCount).toBe(1);
+    const nackedAt = Date.now();
+    await c.request({ type: 'nack', group: 'g2', memberId, topic: 'orders', partition: 0, offset: 0, error: 'boom' });
+    const second = await c.waitFor((f) => f.type === 'deliver' && f.deliveryCount === 2);
+    expect(Date.now() - nackedAt).toBeGreaterThanOrEqual(45);
+    expect(delivered(second)).toEqual([{ offset: 0, value: 'poison' }]);
+    await c.request({ type: 'nack', group: 'g2', memberId, topic: 'orders', partition: 0, offset: 0, error: 'boom again' });
+    await expect.poll(async () => (await admin.request({ type: 'describeTopic', topic: 'g2.dlq' })).body?.partitions?.[0]?.endOffset).toBe(1);
+    const dead = await admin.request({ type: 'fetch', topic: 'g2.dlq', partition: 0, offset: 0, maxBytes: 65536 });
+    const [record] = decodeRecords(dead.body.records);
+    expect(record).toMatchObject({ value: 'poison', headers: { 'dlq.topic': 'orders', 'dlq.partition': '0', 'dlq.offset': '0', 'dlq.error': 'boom again', 'dlq.deliveries': '2' } });
+    await expect.poll(async () => (await admin.request({ type: 'describeGroup', group: 'g2' })).body.lag.find((l: { partition: number }) => l.partition === 0).committedOffset).toBe(1);
+  });
+
+  it('splits partitions between members and moves them when a member drops', async () => {
+    const a = await consumer();
+    const b = await consumer();
+    const joinA = await a.request({ type: 'joinGroup', group: 'split', topics: ['orders'], ...joinDefaults });
+    await a.waitFor((f) => f.type === 'assignment' && f.partitions?.length === 2);
+    await b.request({ type: 'joinGroup', group: 'split', topics: ['orders'], ...joinDefaults });
+    // a gives one partition up; b gets it only after a releases it.
+    const shrunk = await a.waitFor((f) => f.type === 'assignment' && f.partitions?.length === 1);
+    const lost = [0, 1].find((p) => !shrunk.partitions.some((tp: { partition: number }) => tp.partition === p))!;
+    await a.request({ type: 'release', group: 'split', memberId: joinA.body.memberId, topic: 'orders', partition: lost });
+    await b.waitFor((f) => f.type === 'assignment' && f.partitions?.length === 1);
+    await produce('orders', 0, ['p0']);
+    await produce('orders', 1, ['p1']);
+    await a.waitFor((f) => f.type === 'deliver');
+    await b.waitFor((f) => f.type === 'deliver');
+    // b's socket drops without acking: a gets b's partition and the message again, counted as a second hand-over.
+    b.socket.terminate();
+    const again = await a.waitFor((f) => f.type === 'deliver' && f.partition === lost);
+    expect(again.deliveryCount).toBe(2);
+    expect(delivered(again).map((d) => d.value)).toEqual([`p${lost}`]);
+  });
+
+  it('refuses bad group input with codes and keeps serving', async () => {
+    const c = await consumer();
+    expect(await c.request({ type: 'joinGroup', group: 'x', topics: ['missing'], ...joinDefaults })).toMatchObject({ code: 'UNKNOWN_TOPIC' });
+    expect(await c.request({ type: 'joinGroup', group: '', topics: ['orders'], ...joinDefaults })).toMatchObject({ code: 'INVALID_REQUEST' });
+    expect(await c.request({ type: 'joinGroup', group: 'x', topics: ['orders'], ...joinDefaults, maxDeliveries: 0 })).toMatchObject({ code: 'INVALID_REQUEST' });
+    expect(await c.request({ type: 'ack', group: 'nope', memberId: 'm', topic: 'orders', partition: 0, ranges: [0, 0] })).toMatchObject({ code: 'UNKNOWN_GROUP' });
+    const { body: { memberId } } = await c.request({ type: 'joinGroup', group: 'x', topics: ['orders'], ...joinDefaults });
+    expect(await c.request({ type: 'ack', group: 'x', memberId, topic: 'orders', partition: 0, ranges: [5, 5] })).toMatchObject({ code: 'NOT_DELIVERED' });
+    expect(await c.request({ type: 'joinGroup', group: 'x', topics: ['orders'], ...joinDefaults, ordering: 'key' })).toMatchObject({ code: 'INVALID_REQUEST' });
+    const other = await consumer();
+    expect(await other.request({ type: 'ack', group: 'x', memberId, topic: 'orders', partition: 0, ranges: [0, 0] })).toMatchObject({ code: 'UNKNOWN_MEMBER' });
+  });
+
+  it('resumes a group at its committed offset after a restart', async () => {
+    await produce('orders', 0, ['one', 'two', 'three']);
+    const c = await consumer();
+    const { body: { memberId } } = await c.request({ type: 'joinGroup', group: 'resume', topics: ['orders'], ...joinDefaults });
+    await c.waitFor(() => deliveries(c).flatMap(delivered).length === 3);
+    await c.request({ type: 'ack', group: 'resume', memberId, topic: 'orders', partition: 0, ranges: [0, 1] });
+    await c.request({ type: 'leaveGroup', group: 'resume', memberId });
+    c.close();
+    admin.close();
+    await broker.close();
+    broker = await startBroker({ port: 0, dataDir: dir.path, logLevel: 'silent' });
+    admin = await RawClient.greeted(broker.url, 'admin');
+    const again = await consumer();
+    await again.request({ type: 'joinGroup', group: 'resume', topics: ['orders'], ...joinDefaults });
+    const first = await again.waitFor((f) => f.type === 'deliver');
+    expect(delivered(first).map((d) => d.value)).toEqual(['three']);
+  });
+});

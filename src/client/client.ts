@@ -1,0 +1,74 @@
+/**
+ * `connect()` and the Client: one connection to one broker, shared by the
+ * client's producers and admin calls.
+ */
+import { ConnectionClosedError } from '../protocol/errors.js';
+import type { DescribeTopicBody, TopicSummary } from '../protocol/frames.js';
+import { createTopic, describeTopic, fetchRecords, listTopics } from './admin.js';
+import { Connection } from './connection.js';
+import { Metadata } from './metadata.js';
+import { resolveConnectOptions, resolveProducerOptions, type ConnectOptions, type ProducerOptions, type ResolvedConnectOptions } from './options.js';
+import { Producer } from './producer.js';
+import type { CreateTopicOptions, CreateTopicResult, FetchOptions, FetchResult } from './types.js';
+
+/**
+ * Connects and says hello; resolves once the broker welcomed the client.
+ * Rejects with the typed error otherwise (NotAuthorizedError for a refused
+ * token, ConnectionClosedError when nothing listens, TimeoutError, …).
+ */
+export async function connect(url: string, options: ConnectOptions): Promise<Client> {
+  const resolved = resolveConnectOptions(url, options);
+  const connection = await Connection.open(url, resolved);
+  return new Client(connection, resolved);
+}
+
+export class Client {
+  private readonly metadata: Metadata;
+  private readonly producers = new Set<Producer>();
+  private closing: Promise<void> | undefined;
+
+  /** Made by `connect()`. */
+  constructor(private readonly connection: Connection, private readonly options: ResolvedConnectOptions) {
+    this.metadata = new Metadata(connection);
+  }
+
+  get clientId(): string {
+    return this.options.clientId;
+  }
+
+  /** A new producer on this client's connection; options are checked here. */
+  producer(options: ProducerOptions = {}): Producer {
+    if (this.closing) throw new ConnectionClosedError('the client is closed');
+    const resolved = resolveProducerOptions(options, this.options.requestTimeoutMs);
+    const producer = new Producer(this.connection, this.metadata, resolved, (closed) => this.producers.delete(closed));
+    this.producers.add(producer);
+    return producer;
+  }
+
+  /** Creates a topic (1 partition unless told); the same configuration again is no error (`created: false`). */
+  createTopic(name: string, options?: CreateTopicOptions): Promise<CreateTopicResult> {
+    return createTopic(this.connection, name, options);
+  }
+
+  listTopics(): Promise<TopicSummary[]> {
+    return listTopics(this.connection);
+  }
+
+  describeTopic(name: string): Promise<DescribeTopicBody> {
+    return describeTopic(this.connection, name);
+  }
+
+  /** Reads one partition from `offset` on (for tools and tests; consumer groups are the way to consume). */
+  fetch(topic: string, partition: number, offset: number, options?: FetchOptions): Promise<FetchResult> {
+    return fetchRecords(this.connection, topic, partition, offset, options);
+  }
+
+  /** Flushes and closes every producer, then closes the connection; afterwards every call rejects with ConnectionClosedError. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all(Array.from(this.producers, (producer) => producer.close()));
+      await this.connection.close();
+    })();
+    return this.closing;
+  }
+}

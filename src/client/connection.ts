@@ -1,0 +1,234 @@
+/**
+ * One logical connection to a broker, carried by a succession of sockets.
+ *
+ * Requests are multiplexed by id: each gets a client-chosen id, the broker
+ * echoes it in the result or error frame. At most `maxInFlightRequests` are
+ * on the wire (the smaller of the option and the broker's limit); the rest
+ * wait in a bounded queue, which also holds requests made while reconnecting.
+ *
+ * When the socket drops unexpectedly, requests on the wire reject with
+ * `ConnectionClosedError` (their outcome is unknown; the producer resends its
+ * batches itself) and a new socket is opened with exponential backoff and a
+ * fresh hello. A non-retriable error (a refused token, an unsupported
+ * version) ends reconnecting: the connection fails and every request rejects
+ * with that error.
+ */
+import { encodeFrame } from '../protocol/codec.js';
+import { ActorMqError, ConnectionClosedError, TimeoutError } from '../protocol/errors.js';
+import type { ErrorFrame, RequestFrame, ResultBodies, ServerFrame, WelcomeBody } from '../protocol/frames.js';
+import { backoffMs } from './backoff.js';
+import { handshake } from './handshake.js';
+import type { ResolvedConnectOptions } from './options.js';
+import { parseServerFrame, wireError } from './server-frame.js';
+import { detach, type Socket } from './socket.js';
+
+export type ClientRequestType = Exclude<RequestFrame['type'], 'hello'>;
+export type RequestOf<T extends ClientRequestType> = Omit<Extract<RequestFrame, { type: T }>, 'id'>;
+
+interface OutgoingRequest {
+  frame: RequestOf<ClientRequestType>;
+  resolve(body: unknown): void;
+  reject(error: ActorMqError): void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  settled: boolean;
+}
+
+/** Ids stay within uint32 so any msgpack implementation reads them as plain integers. */
+const maxRequestId = 0xffff_ffff;
+
+export class Connection {
+  private state: 'connecting' | 'open' | 'reconnecting' | 'failed' | 'closed' = 'connecting';
+  private socket: Socket | null = null;
+  private welcome: WelcomeBody | null = null;
+  /** Requests on the wire by id. A timed-out request stays until its answer or the socket's end: it still holds a broker slot. */
+  private readonly pending = new Map<number, OutgoingRequest>();
+  /** Requests waiting for a slot or a socket; a Set keeps insertion order and removes a timed-out request in O(1). */
+  private readonly queue = new Set<OutgoingRequest>();
+  private nextId = 1;
+  private reconnectAttempts = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set when the connection failed for good; every request rejects with it. */
+  private failure: ActorMqError | null = null;
+  /** The last error frame without an id on the current socket: the reason for the close that usually follows. */
+  private connectionError: ActorMqError | null = null;
+  private readonly aborter = new AbortController();
+  private closing: Promise<void> | undefined;
+
+  private constructor(readonly url: string, private readonly options: ResolvedConnectOptions) {}
+
+  /** Resolves once the first hello succeeded; rejects with the typed error otherwise (no retry). */
+  static async open(url: string, options: ResolvedConnectOptions): Promise<Connection> {
+    const connection = new Connection(url, options);
+    await connection.establish();
+    return connection;
+  }
+
+  get limits(): WelcomeBody['limits'] {
+    return this.welcome!.limits;
+  }
+
+  get isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  request<T extends ClientRequestType>(frame: RequestOf<T> & { type: T }): Promise<ResultBodies[T]> {
+    return new Promise((resolve, reject) => {
+      if (this.state === 'closed') return reject(new ConnectionClosedError('the client is closed'));
+      if (this.failure) return reject(this.failure);
+      const request: OutgoingRequest = { frame, resolve: resolve as (body: unknown) => void, reject, timer: undefined, settled: false };
+      if (!this.canTransmit() && this.queue.size >= this.options.maxQueuedRequests) {
+        return reject(new ActorMqError('TOO_MANY_REQUESTS', `${this.queue.size} requests already wait for a connection slot (maxQueuedRequests)`));
+      }
+      request.timer = setTimeout(() => this.expire(request), this.options.requestTimeoutMs);
+      if (this.canTransmit()) this.transmit(request);
+      else this.queue.add(request);
+    });
+  }
+
+  /** Rejects everything outstanding with ConnectionClosedError and closes the socket; resolves when it has closed. */
+  close(): Promise<void> {
+    if (this.state === 'closed') return this.closing!;
+    this.state = 'closed';
+    clearTimeout(this.reconnectTimer);
+    this.aborter.abort();
+    this.rejectAll(new ConnectionClosedError('the client is closed'));
+    const socket = this.socket;
+    this.socket = null;
+    this.closing = socket ? this.closeSocket(socket) : Promise.resolve();
+    return this.closing;
+  }
+
+  private closeSocket(socket: Socket): Promise<void> {
+    return new Promise((resolve) => {
+      // The broker echoes the close at once; don't hang a shutdown on one that doesn't.
+      const timer = setTimeout(resolve, this.options.connectTimeoutMs);
+      detach(socket);
+      socket.onclose = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      socket.close(1000, 'client closed');
+    });
+  }
+
+  private establish(): Promise<void> {
+    const { clientId, token, connectTimeoutMs } = this.options;
+    const request = { url: this.url, clientId, token, timeoutMs: connectTimeoutMs, signal: this.aborter.signal };
+    return handshake(request, (socket, welcome) => this.adopt(socket, welcome));
+  }
+
+  private adopt(socket: Socket, welcome: WelcomeBody): void {
+    this.socket = socket;
+    this.welcome = welcome;
+    this.state = 'open';
+    this.reconnectAttempts = 0;
+    this.connectionError = null;
+    socket.onmessage = (event) => this.onMessage(event.data);
+    socket.onclose = (event) => this.onSocketLost(`closed with code ${event.code}`);
+    this.pump();
+  }
+
+  private canTransmit(): boolean {
+    return this.state === 'open' && this.pending.size < Math.min(this.options.maxInFlightRequests, this.limits.maxInFlightRequests);
+  }
+
+  private transmit(request: OutgoingRequest): void {
+    const id = this.nextId;
+    this.nextId = id === maxRequestId ? 1 : id + 1;
+    const bytes = encodeFrame({ ...request.frame, id });
+    if (bytes.length > this.limits.maxFrameBytes) {
+      return this.settle(request, new ActorMqError('FRAME_TOO_LARGE', `${request.frame.type} frame of ${bytes.length} bytes exceeds the broker's maxFrameBytes ${this.limits.maxFrameBytes}`));
+    }
+    this.pending.set(id, request);
+    this.socket!.send(bytes);
+  }
+
+  private pump(): void {
+    for (const request of this.queue) {
+      if (!this.canTransmit()) return;
+      this.queue.delete(request);
+      this.transmit(request);
+    }
+  }
+
+  private expire(request: OutgoingRequest): void {
+    const waited = this.queue.delete(request);
+    const what = waited ? 'waited for a connection' : 'got no answer';
+    this.settle(request, new TimeoutError(`${request.frame.type} ${what} within requestTimeoutMs ${this.options.requestTimeoutMs}`));
+  }
+
+  private settle(request: OutgoingRequest, outcome: unknown): void {
+    if (request.settled) return;
+    request.settled = true;
+    clearTimeout(request.timer);
+    if (outcome instanceof ActorMqError) request.reject(outcome);
+    else request.resolve(outcome);
+  }
+
+  private onMessage(data: unknown): void {
+    let frame: ServerFrame | null;
+    try {
+      frame = parseServerFrame(data);
+    } catch (error) {
+      // The stream can no longer be trusted; a new socket starts clean.
+      const socket = this.socket!;
+      detach(socket);
+      socket.close(1002, 'malformed frame');
+      return this.onSocketLost(`dropped: ${(error as Error).message}`);
+    }
+    if (frame === null) return;
+    const id = frame.id;
+    if (id === undefined) {
+      this.connectionError = wireError((frame as ErrorFrame).code, (frame as ErrorFrame).message);
+      return;
+    }
+    const request = this.pending.get(id);
+    if (!request) return; // an answer to nothing we asked: nothing to deliver it to
+    this.pending.delete(id);
+    this.settle(request, frame.type === 'result' ? frame.body : wireError(frame.code, frame.message));
+    this.pump();
+  }
+
+  private onSocketLost(how: string): void {
+    detach(this.socket!);
+    this.socket = null;
+    const cause = this.connectionError;
+    const detail = cause ? ` after ${cause.code}: ${cause.message}` : '';
+    const lost = new ConnectionClosedError(`connection to ${this.url} ${how}${detail}`);
+    for (const request of this.pending.values()) this.settle(request, lost);
+    this.pending.clear();
+    if (cause && !cause.retriable) return this.fail(cause);
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    this.state = 'reconnecting';
+    this.reconnectAttempts++;
+    const delayMs = backoffMs(this.reconnectAttempts, this.options.reconnectBackoffMs, this.options.reconnectBackoffMaxMs);
+    this.reconnectTimer = setTimeout(() => void this.reconnect(), delayMs);
+  }
+
+  private async reconnect(): Promise<void> {
+    try {
+      await this.establish();
+    } catch (error) {
+      if (this.state === 'closed') return;
+      const failure = error as ActorMqError;
+      if (failure.retriable) this.scheduleReconnect();
+      else this.fail(failure);
+    }
+  }
+
+  private fail(error: ActorMqError): void {
+    this.state = 'failed';
+    this.failure = error;
+    this.rejectAll(error);
+  }
+
+  private rejectAll(error: ActorMqError): void {
+    for (const request of this.queue) this.settle(request, error);
+    this.queue.clear();
+    for (const request of this.pending.values()) this.settle(request, error);
+    this.pending.clear();
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * The `actormq` package: the client. Imports only src/protocol (plus `ws`,
+ * lazily, where the platform has no WebSocket), so it bundles for browsers.
+ */
+export { connect } from './client.js';
+export type { Client } from './client.js';
+export type { Producer } from './producer.js';
+export type { ConnectOptions, ProducerOptions } from './options.js';
+export type {
+  Message, SendResult, CreateTopicOptions, CreateTopicResult, FetchOptions, FetchedRecord, FetchResult,
+} from './types.js';
+export type { TopicConfig, TopicSummary, PartitionDescription, DescribeTopicBody as TopicDescription } from '../protocol/frames.js';
+export { murmur2 } from './partitioner.js';
+export {
+  ActorMqError, UnknownTopicError, MessageTooLargeError, NotAuthorizedError, ConnectionClosedError, TimeoutError, errorTable,
+} from '../protocol/errors.js';
+export type { ErrorCode } from '../protocol/errors.js';

@@ -1,0 +1,41 @@
+/**
+ * The WebSocket the client runs on: the platform's own where there is one
+ * (browsers, Deno, Node ≥ 22), otherwise the `ws` package, loaded lazily so
+ * browser bundles never include it. Only the browser-style API below is used,
+ * which both implement.
+ */
+export interface Socket {
+  binaryType: string;
+  send(data: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+
+export type SocketConstructor = new (url: string) => Socket;
+
+let wsPackage: Promise<SocketConstructor> | undefined;
+
+export function socketConstructor(): Promise<SocketConstructor> {
+  const platform = (globalThis as { WebSocket?: SocketConstructor }).WebSocket;
+  if (platform) return Promise.resolve(platform);
+  wsPackage ??= import('ws').then((module) => module.default as unknown as SocketConstructor);
+  return wsPackage;
+}
+
+function ignore(): void {}
+
+/**
+ * Stops every callback of a socket that is being abandoned, so a late event
+ * cannot reach a newer connection's state. The error callback stays as a
+ * no-op: `ws` throws an 'error' event that has no listener (closing a socket
+ * that is still connecting emits one).
+ */
+export function detach(socket: Socket): void {
+  socket.onopen = null;
+  socket.onmessage = null;
+  socket.onclose = null;
+  socket.onerror = ignore;
+}

@@ -65,6 +65,21 @@ async function latencyCase(url: string, topic: string, options: ProduceBenchOpti
   return { ratePerSecond: options.latencyRatePerSecond, samples: latenciesMs.length, p50Ms: percentile(latenciesMs, 50), p99Ms: percentile(latenciesMs, 99), p999Ms: percentile(latenciesMs, 99.9) };
 }
 
+/** Only the fixed-rate latency case (quicker to iterate on). */
+export async function produceLatencyBench(options: ProduceBenchOptions = defaultProduceBenchOptions): Promise<LatencyResult> {
+  const dir = await tempDir('actormq-bench-');
+  const broker = await spawnBroker(dir.path);
+  try {
+    const admin = await connect(broker.url, { clientId: 'bench-admin' });
+    await admin.createTopic('latency', { partitions: 1 });
+    await admin.close();
+    return await latencyCase(broker.url, 'latency', options);
+  } finally {
+    await broker.stop();
+    await dir.remove();
+  }
+}
+
 export async function produceBench(options: ProduceBenchOptions = defaultProduceBenchOptions): Promise<{ throughput: ThroughputResult[]; latency: LatencyResult }> {
   const dir = await tempDir('actormq-bench-');
   const broker = await spawnBroker(dir.path);

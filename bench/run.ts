@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultProduceBenchOptions, produceBench } from './produce.js';
+import { defaultProduceBenchOptions, produceBench, produceLatencyBench, type LatencyResult } from './produce.js';
 import { formatRate } from './lib/stats.js';
 
 const scenarios: Record<string, (quick: boolean) => Promise<{ json: unknown; markdown: string }>> = {
@@ -23,11 +23,19 @@ const scenarios: Record<string, (quick: boolean) => Promise<{ json: unknown; mar
       '| --- | --- | --- | --- | --- |',
       ...rows,
       '',
-      `Produce→ack latency at ${latency.ratePerSecond} msgs/s (${latency.samples} samples): p50 ${latency.p50Ms.toFixed(2)} ms, p99 ${latency.p99Ms.toFixed(2)} ms, p99.9 ${latency.p999Ms.toFixed(2)} ms`,
+      latencyLine(latency),
     ].join('\n');
     return { json: { options, ...result }, markdown };
   },
+  'produce-latency': async (quick) => {
+    const latency = await produceLatencyBench(quick ? { ...defaultProduceBenchOptions, latencyDurationMs: 1_500 } : defaultProduceBenchOptions);
+    return { json: latency, markdown: latencyLine(latency) };
+  },
 };
+
+function latencyLine(latency: LatencyResult): string {
+  return `Produce→ack latency at ${latency.ratePerSecond} msgs/s (${latency.samples} samples): p50 ${latency.p50Ms.toFixed(2)} ms, p99 ${latency.p99Ms.toFixed(2)} ms, p99.9 ${latency.p999Ms.toFixed(2)} ms`;
+}
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ options: { quick: { type: 'boolean' } }, allowPositionals: true });

@@ -12,6 +12,7 @@ import { ConnectionSession } from './connection-session.js';
 import { defaultGroupLimits, GroupRegistry } from './groups/group-registry.js';
 import { OffsetStore } from './groups/offset-store.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { Inspector } from '../inspect/inspector.js';
 import { MetadataStore } from './metadata-store.js';
 import { resolveBrokerOptions, type BrokerOptions, type ResolvedBrokerOptions } from './options.js';
 import type { BrokerServices } from './request-handlers.js';
@@ -40,11 +41,12 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   const unlock = await lockDataDir(resolved.dataDir);
   try {
     const metadata = await MetadataStore.open(resolved.dataDir);
-    const topics = new TopicRegistry(metadata, resolved, logger);
+    const inspector = new Inspector(resolved.clock);
+    const topics = new TopicRegistry(metadata, resolved, logger, inspector);
     await topics.start();
     const offsets = await OffsetStore.open(resolved.dataDir, resolved.clock, logger);
-    const groups = new GroupRegistry(topics, offsets, defaultGroupLimits, resolved.clock, logger);
-    return await serve({ topics, groups, metadata, options: resolved }, logger, unlock);
+    const groups = new GroupRegistry(topics, offsets, defaultGroupLimits, resolved.clock, logger, inspector);
+    return await serve({ topics, groups, inspector, metadata, options: resolved }, logger, unlock);
   } catch (error) {
     await unlock();
     throw error;

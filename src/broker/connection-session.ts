@@ -15,15 +15,22 @@ import type { ErrorFrame, HelloFrame, RequestFrame, WelcomeBody } from '../proto
 import { protocolVersion } from '../protocol/limits.js';
 import { validateFrame } from '../protocol/validate-frame.js';
 import type { Logger } from '../logger.js';
-import type { PushFrame } from '../protocol/frames.js';
+import type { ActorView, PushFrame } from '../protocol/frames.js';
+import type { InspectFilter } from '../inspect/inspector.js';
 import { requestHandlers, type BrokerServices, type RequestContext } from './request-handlers.js';
 
 /** A socket that has not completed its close handshake by then is terminated. */
 const closeTimeoutMs = 5_000;
+/** Inspection updates wait (coalesced per actor) while the socket has this much unsent. */
+const maxInspectionBufferedBytes = 1024 * 1024;
 
 export class ConnectionSession implements RequestContext {
   readonly actor: Actor<typeof connectionMachine>;
   private inFlightRequests = 0;
+  private stopWatching: (() => void) | undefined;
+  /** Latest unsent view per actor: a slow inspector sees fewer intermediate states, never unbounded memory. */
+  private readonly pendingViews = new Map<string, ActorView>();
+  private flushScheduled = false;
 
   constructor(
     readonly connectionId: string,
@@ -41,10 +48,14 @@ export class ConnectionSession implements RequestContext {
       id: `connection/${connectionId}`,
       input: { connectionId, helloTimeoutMs: services.options.limits.helloTimeoutMs, closeTimeoutMs },
     });
+    services.inspector.observe('connection', this.actor, (c: { connectionId: string; clientId: string | undefined; closeCode: number | undefined; closeReason: string | undefined }) => ({
+      connectionId: c.connectionId, clientId: c.clientId, closeCode: c.closeCode, closeReason: c.closeReason,
+    }));
     this.actor.start();
     socket.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     socket.on('close', () => {
       this.actor.send({ type: 'socket.closed' });
+      this.unwatch();
       services.groups.connectionClosed(connectionId);
     });
     socket.on('error', (error) => this.logger.debug('socket error', { connection: connectionId, error }));
@@ -58,6 +69,36 @@ export class ConnectionSession implements RequestContext {
   /** Deliveries and assignment changes for members on this connection. */
   push(frame: PushFrame): void {
     this.send(frame);
+  }
+
+  watch(filter: InspectFilter): ActorView[] {
+    this.unwatch();
+    this.stopWatching = this.services.inspector.subscribe(filter, (view) => this.queueView(view));
+    return this.services.inspector.list(filter);
+  }
+
+  unwatch(): void {
+    this.stopWatching?.();
+    this.stopWatching = undefined;
+    this.pendingViews.clear();
+  }
+
+  private queueView(view: ActorView): void {
+    this.pendingViews.set(view.id, view);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flushViews());
+  }
+
+  private flushViews(): void {
+    this.flushScheduled = false;
+    if (this.socket.bufferedAmount > maxInspectionBufferedBytes) {
+      if (this.pendingViews.size > 0) setTimeout(() => this.flushViews(), 10);
+      this.flushScheduled = this.pendingViews.size > 0;
+      return;
+    }
+    for (const actor of this.pendingViews.values()) this.send({ type: 'actor', actor });
+    this.pendingViews.clear();
   }
 
   get state(): string {

@@ -9,6 +9,8 @@ import type {
 import { checkBatch } from '../protocol/record-batch.js';
 import type { GroupRegistry } from './groups/group-registry.js';
 import type { MemberConnection } from './groups/group-member.js';
+import type { Inspector, InspectFilter } from '../inspect/inspector.js';
+import type { ActorView } from '../protocol/frames.js';
 import type { MetadataStore } from './metadata-store.js';
 import type { ResolvedBrokerOptions } from './options.js';
 import type { TopicRegistry } from './topic-registry.js';
@@ -16,6 +18,7 @@ import type { TopicRegistry } from './topic-registry.js';
 export interface BrokerServices {
   topics: TopicRegistry;
   groups: GroupRegistry;
+  inspector: Inspector;
   metadata: MetadataStore;
   options: ResolvedBrokerOptions;
 }
@@ -23,6 +26,9 @@ export interface BrokerServices {
 /** The connection a request came in on. */
 export interface RequestContext extends MemberConnection {
   readonly clientId: string;
+  /** Starts (or replaces) this connection's inspection stream; returns the matching actors now. */
+  watch(filter: InspectFilter): ActorView[];
+  unwatch(): void;
 }
 
 type RequestWithoutHello = Exclude<RequestFrame, { type: 'hello' }>;
@@ -79,6 +85,11 @@ export const requestHandlers: RequestHandlers = {
   },
   describeGroup: async (frame, { groups }) => groups.group(frame.group).describe(),
   listGroups: async (_frame, { groups }) => groups.list(),
+  inspect: async (frame, _services, context) => ({ actors: context.watch({ kinds: frame.kinds, ids: frame.ids }) }),
+  uninspect: async (_frame, _services, context) => {
+    context.unwatch();
+    return {};
+  },
 };
 
 async function produce(frame: ProduceFrame, services: BrokerServices): Promise<ResultBodies['produce']> {

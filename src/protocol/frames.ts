@@ -58,6 +58,13 @@ export interface ReleaseFrame { type: 'release'; id: number; group: string; memb
 export interface LeaveGroupFrame { type: 'leaveGroup'; id: number; group: string; memberId: string }
 export interface DescribeGroupFrame { type: 'describeGroup'; id: number; group: string }
 export interface ListGroupsFrame { type: 'listGroups'; id: number }
+/**
+ * Read-only inspection: answers with every matching actor now, then pushes
+ * `actor` frames for each change until `uninspect` or the connection ends.
+ * Empty or missing filters match everything. A new inspect replaces the filter.
+ */
+export interface InspectFrame { type: 'inspect'; id: number; kinds?: string[]; ids?: string[] }
+export interface UninspectFrame { type: 'uninspect'; id: number }
 
 export type RequestFrame =
   | JoinGroupFrame
@@ -68,6 +75,8 @@ export type RequestFrame =
   | LeaveGroupFrame
   | DescribeGroupFrame
   | ListGroupsFrame
+  | InspectFrame
+  | UninspectFrame
   | HelloFrame
   | CreateTopicFrame
   | ListTopicsFrame
@@ -81,6 +90,17 @@ export type RequestType = RequestFrame['type'];
 export interface ResultFrame<Body = unknown> { type: 'result'; id: number; body: Body }
 export interface ErrorFrame { type: 'error'; id?: number; code: ErrorCode; message: string }
 export interface TopicPartition { topic: string; partition: number }
+
+export type ActorKind = 'connection' | 'partition' | 'group' | 'member' | 'transaction';
+export type StateValue = string | { [region: string]: StateValue };
+export interface ActorTransition { state: StateValue; event: string; timeMs: number }
+/** One actor as the inspection stream shows it: its machine, state, chosen context, and recent transitions. */
+export interface ActorView {
+  id: string; kind: ActorKind; machine: string; state: StateValue; status: string;
+  event: string; timeMs: number; context: Record<string, unknown>; history: ActorTransition[];
+}
+/** Pushed to an inspecting connection whenever an actor it watches changes state. */
+export interface ActorFrame { type: 'actor'; actor: ActorView }
 
 /**
  * Pushed to a member: whole stored batches (as in fetch) and the inclusive
@@ -130,6 +150,8 @@ export interface ResultBodies {
   leaveGroup: Record<string, never>;
   describeGroup: DescribeGroupBody;
   listGroups: ListGroupsBody;
+  inspect: { actors: ActorView[] };
+  uninspect: Record<string, never>;
   hello: WelcomeBody;
   createTopic: CreateTopicBody;
   listTopics: ListTopicsBody;

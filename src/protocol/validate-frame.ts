@@ -40,6 +40,8 @@ const frameSpecs: Record<RequestFrame['type'], Record<string, FieldSpec>> = {
   leaveGroup: { id: uint, group: text, memberId: text },
   describeGroup: { id: uint, group: text },
   listGroups: { id: uint },
+  inspect: { id: uint, kinds: { kind: 'stringArray', optional: true }, ids: { kind: 'stringArray', optional: true } },
+  uninspect: { id: uint },
 };
 
 const entrySpec: Record<string, FieldSpec> = { topic: text, partition: uint, batch: { kind: 'bytes' } };

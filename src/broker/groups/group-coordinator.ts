@@ -9,6 +9,7 @@ import { createActor, type Actor } from 'xstate';
 import { groupMachine } from '../../../machines/group.machine.js';
 import { ActorMqError } from '../../protocol/errors.js';
 import type { DescribeGroupBody, Ordering, StartFrom, TopicPartition } from '../../protocol/frames.js';
+import type { Inspector } from '../../inspect/inspector.js';
 import type { Logger } from '../../logger.js';
 import type { TopicRegistry } from '../topic-registry.js';
 import { assignPartitions, partitionKey, type AssignmentStrategy } from './assignor.js';
@@ -22,6 +23,7 @@ export interface GroupDeps {
   clock: () => number;
   logger: Logger;
   strategy: AssignmentStrategy;
+  inspector: Inspector;
   deadLetter(group: string, entry: DeadLetter): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export class GroupCoordinator {
       },
     });
     this.actor = createActor(machine, { id: `group/${name}`, input: { group: name } });
+    deps.inspector.observe('group', this.actor, (c: { group: string; members: string[]; generation: number }) => ({ group: c.group, members: c.members, generation: c.generation }));
     this.actor.start();
   }
 
@@ -67,6 +70,9 @@ export class GroupCoordinator {
     member.actor.subscribe((snapshot) => {
       if (snapshot.value === 'expired') this.lose(member.id);
     });
+    this.deps.inspector.observe('member', member.actor, (c: { group: string; memberId: string; clientId: string; partitionCount: number; leaving: boolean }) => ({
+      group: c.group, memberId: c.memberId, clientId: c.clientId, partitionCount: c.partitionCount, leaving: c.leaving,
+    }));
     member.actor.start();
     // After the join's answer has gone out, so the client knows its member id before the first push.
     setImmediate(() => {

@@ -1,0 +1,70 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startBroker, type Broker } from '../../src/broker/index.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { tempDir } from '../../bench/lib/temp-dir.js';
+
+describe('inspection stream', () => {
+  let broker: Broker;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let watcher: RawClient;
+  let admin: RawClient;
+
+  beforeEach(async () => {
+    dir = await tempDir();
+    broker = await startBroker({ port: 0, dataDir: dir.path, logLevel: 'silent' });
+    watcher = await RawClient.greeted(broker.url, 'watcher');
+    admin = await RawClient.greeted(broker.url, 'admin');
+  });
+  afterEach(async () => {
+    watcher.close();
+    admin.close();
+    await broker.close();
+    await dir.remove();
+  });
+
+  const pushes = (id: string) => watcher.frames.filter((f) => f.type === 'actor' && f.actor.id === id).map((f) => f.actor);
+
+  it('lists matching actors, then pushes every transition of a new partition', async () => {
+    const first = await watcher.request({ type: 'inspect', kinds: ['partition'] });
+    expect(first.body.actors).toEqual([]);
+    await admin.request({ type: 'createTopic', topic: 'orders', partitions: 1 });
+    await watcher.waitFor((f) => f.type === 'actor' && f.actor.id === 'partition/orders/0' && f.actor.state === 'online');
+    const latest = pushes('partition/orders/0').at(-1);
+    expect(latest).toMatchObject({ kind: 'partition', machine: 'partition', state: 'online', status: 'active', context: { topic: 'orders', partition: 0, failures: 0 } });
+    expect(latest.history.map((h: { state: string }) => h.state)).toEqual(['recovering', 'online']);
+    expect(latest.history[1].event).toBe('xstate.done.actor.recoverLog');
+    // Connections are not in this filter.
+    expect(watcher.frames.some((f) => f.type === 'actor' && f.actor.kind === 'connection')).toBe(false);
+  });
+
+  it('shows connections by id, including their end', async () => {
+    const listed = await watcher.request({ type: 'inspect', kinds: ['connection'] });
+    const ids = listed.body.actors.map((a: { id: string }) => a.id);
+    expect(listed.body.actors.every((a: { state: string }) => a.state === 'open')).toBe(true);
+    const other = await RawClient.greeted(broker.url, 'short-lived');
+    const shortId = (await watcher.waitFor((f) => f.type === 'actor' && f.actor.context.clientId === 'short-lived')).actor.id;
+    expect(ids).not.toContain(shortId);
+    other.close();
+    const ended = await watcher.waitFor((f) => f.type === 'actor' && f.actor.id === shortId && f.actor.state === 'closed');
+    expect(ended.actor.status).toBe('done');
+    expect(ended.actor.history.map((h: { state: string }) => h.state)).toEqual(['handshaking', 'open', 'closed']);
+  });
+
+  it('follows a consumer group and its members; stops after uninspect', async () => {
+    await admin.request({ type: 'createTopic', topic: 'orders', partitions: 2 });
+    await watcher.request({ type: 'inspect', kinds: ['group', 'member'] });
+    const consumer = await RawClient.greeted(broker.url, 'consumer');
+    const join = await consumer.request({
+      type: 'joinGroup', group: 'cart', topics: ['orders'], ordering: 'partition', from: 'earliest', retryBackoffMs: [10], maxDeliveries: 3,
+      sessionTimeoutMs: 10_000, maxInFlightMessages: 10, maxInFlightBytes: 65536,
+    });
+    await watcher.waitFor((f) => f.type === 'actor' && f.actor.id === 'group/cart' && f.actor.state === 'stable');
+    const member = await watcher.waitFor((f) => f.type === 'actor' && f.actor.kind === 'member' && f.actor.state === 'assigned');
+    expect(member.actor.context).toMatchObject({ group: 'cart', memberId: join.body.memberId, partitionCount: 2 });
+    await watcher.request({ type: 'uninspect' });
+    const seen = watcher.frames.length;
+    consumer.close();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(watcher.frames.length).toBe(seen);
+  });
+});

@@ -42,11 +42,12 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   try {
     const metadata = await MetadataStore.open(resolved.dataDir);
     const inspector = new Inspector(resolved.clock);
-    const topics = new TopicRegistry(metadata, resolved, logger, inspector);
+    const environment = { inspector, timers: resolved.timers };
+    const topics = new TopicRegistry(metadata, resolved, logger, environment);
     await topics.start();
     const offsets = await OffsetStore.open(resolved.dataDir, resolved.clock, logger);
-    const groups = new GroupRegistry(topics, offsets, defaultGroupLimits, resolved.clock, logger, inspector);
-    return await serve({ topics, groups, inspector, metadata, options: resolved }, logger, unlock);
+    const groups = new GroupRegistry(topics, offsets, defaultGroupLimits, resolved.clock, logger, environment);
+    return await serve({ topics, groups, inspector, environment, metadata, options: resolved }, logger, unlock);
   } catch (error) {
     await unlock();
     throw error;

@@ -47,6 +47,7 @@ export class ConnectionSession implements RequestContext {
     this.actor = createActor(machine, {
       id: `connection/${connectionId}`,
       input: { connectionId, helloTimeoutMs: services.options.limits.helloTimeoutMs, closeTimeoutMs },
+      clock: services.environment.timers,
     });
     services.inspector.observe('connection', this.actor, (c: { connectionId: string; clientId: string | undefined; closeCode: number | undefined; closeReason: string | undefined }) => ({
       connectionId: c.connectionId, clientId: c.clientId, closeCode: c.closeCode, closeReason: c.closeReason,

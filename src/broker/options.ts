@@ -5,6 +5,7 @@
 import { assertLimitsConsistent, defaultBrokerLimits, type BrokerLimits } from '../protocol/limits.js';
 import type { TopicConfig } from '../protocol/frames.js';
 import type { LogLevel, Logger } from '../logger.js';
+import { realTimers, type Clock } from './actor-environment.js';
 
 export type FlushPolicy = 'sync' | 'interval';
 
@@ -37,6 +38,8 @@ export interface BrokerOptions {
   logger?: Logger;
   /** Injected clock (epoch ms), so tests control time. */
   clock?: () => number;
+  /** Scheduler of machine delays (session, hello and close timeouts, restart backoff); tests pass xstate's SimulatedClock. */
+  timers?: Clock;
   /** Broker id reported in the welcome frame. */
   brokerId?: string;
 }
@@ -56,6 +59,7 @@ export interface ResolvedBrokerOptions {
   token: string | undefined;
   logLevel: LogLevel;
   clock: () => number;
+  timers: Clock;
   brokerId: string;
 }
 
@@ -102,6 +106,7 @@ export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBroke
     token: options.token,
     logLevel: options.logLevel ?? 'info',
     clock: options.clock ?? Date.now,
+    timers: options.timers ?? realTimers,
     brokerId: options.brokerId ?? 'broker-0',
   };
 }

@@ -9,7 +9,7 @@ import { ActorMqError } from '../protocol/errors.js';
 import { batchSizeAt, readBatchHeader, type BatchHeader } from '../protocol/record-batch.js';
 import { PartitionLog, type LogOptions, type ReadResult } from '../storage/index.js';
 import type { Logger } from '../logger.js';
-import type { Inspector } from '../inspect/inspector.js';
+import type { ActorEnvironment } from './actor-environment.js';
 import { ProducerStateTable } from './producer-state.js';
 
 export interface AppendAnswer { baseOffset: number; duplicate: boolean }
@@ -33,7 +33,7 @@ export class PartitionActor {
     private readonly dir: string,
     private readonly logOptions: LogOptions,
     private readonly logger: Logger,
-    inspector?: Inspector,
+    environment?: ActorEnvironment,
   ) {
     this.id = `partition/${topic}/${partition}`;
     const machine = partitionMachine.provide({
@@ -45,8 +45,9 @@ export class PartitionActor {
     this.actor = createActor(machine, {
       id: this.id,
       input: { topic, partition, restartBackoffMs: 100, restartBackoffMaxMs: 10_000 },
+      ...(environment ? { clock: environment.timers } : {}),
     });
-    inspector?.observe('partition', this.actor, (c: { topic: string; partition: number; failures: number; lastError: string | undefined }) => ({
+    environment?.inspector.observe('partition', this.actor, (c: { topic: string; partition: number; failures: number; lastError: string | undefined }) => ({
       topic: c.topic, partition: c.partition, failures: c.failures, lastError: c.lastError,
     }));
   }

@@ -11,6 +11,7 @@ import type { GroupRegistry } from './groups/group-registry.js';
 import type { MemberConnection } from './groups/group-member.js';
 import type { Inspector, InspectFilter } from '../inspect/inspector.js';
 import type { ActorView } from '../protocol/frames.js';
+import type { ActorEnvironment } from './actor-environment.js';
 import type { MetadataStore } from './metadata-store.js';
 import type { ResolvedBrokerOptions } from './options.js';
 import type { TopicRegistry } from './topic-registry.js';
@@ -19,6 +20,7 @@ export interface BrokerServices {
   topics: TopicRegistry;
   groups: GroupRegistry;
   inspector: Inspector;
+  environment: ActorEnvironment;
   metadata: MetadataStore;
   options: ResolvedBrokerOptions;
 }

@@ -8,7 +8,7 @@ import { ActorMqError } from '../protocol/errors.js';
 import type { TopicConfig } from '../protocol/frames.js';
 import { topicNamePattern } from '../protocol/limits.js';
 import { defaultLogOptions, type LogOptions } from '../storage/index.js';
-import type { Inspector } from '../inspect/inspector.js';
+import type { ActorEnvironment } from './actor-environment.js';
 import type { Logger } from '../logger.js';
 import type { MetadataStore, TopicRecord } from './metadata-store.js';
 import type { ResolvedBrokerOptions } from './options.js';
@@ -30,7 +30,7 @@ export class TopicRegistry {
     private readonly metadata: MetadataStore,
     private readonly options: ResolvedBrokerOptions,
     private readonly logger: Logger,
-    private readonly inspector?: Inspector,
+    private readonly environment?: ActorEnvironment,
   ) {}
 
   /** Starts every known topic's partitions and waits for their recovery. */
@@ -107,7 +107,7 @@ export class TopicRegistry {
     const logOptions = this.logOptionsFor(record.config);
     const partitions = Array.from({ length: record.partitions }, (_, index) => {
       const dir = join(this.options.dataDir, 'logs', record.name, String(index));
-      return new PartitionActor(record.name, index, dir, logOptions, this.logger, this.inspector);
+      return new PartitionActor(record.name, index, dir, logOptions, this.logger, this.environment);
     });
     const topic: Topic = { name: record.name, config: record.config, partitions };
     this.topics.set(record.name, topic);

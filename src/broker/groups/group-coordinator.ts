@@ -9,7 +9,7 @@ import { createActor, type Actor } from 'xstate';
 import { groupMachine } from '../../../machines/group.machine.js';
 import { ActorMqError } from '../../protocol/errors.js';
 import type { DescribeGroupBody, Ordering, StartFrom, TopicPartition } from '../../protocol/frames.js';
-import type { Inspector } from '../../inspect/inspector.js';
+import type { ActorEnvironment } from '../actor-environment.js';
 import type { Logger } from '../../logger.js';
 import type { TopicRegistry } from '../topic-registry.js';
 import { assignPartitions, partitionKey, type AssignmentStrategy } from './assignor.js';
@@ -23,7 +23,7 @@ export interface GroupDeps {
   clock: () => number;
   logger: Logger;
   strategy: AssignmentStrategy;
-  inspector: Inspector;
+  environment: ActorEnvironment;
   deadLetter(group: string, entry: DeadLetter): Promise<void>;
 }
 
@@ -47,8 +47,8 @@ export class GroupCoordinator {
         clearAssignment: () => this.clear(),
       },
     });
-    this.actor = createActor(machine, { id: `group/${name}`, input: { group: name } });
-    deps.inspector.observe('group', this.actor, (c: { group: string; members: string[]; generation: number }) => ({ group: c.group, members: c.members, generation: c.generation }));
+    this.actor = createActor(machine, { id: `group/${name}`, input: { group: name }, clock: deps.environment.timers });
+    deps.environment.inspector.observe('group', this.actor, (c: { group: string; members: string[]; generation: number }) => ({ group: c.group, members: c.members, generation: c.generation }));
     this.actor.start();
   }
 
@@ -65,12 +65,12 @@ export class GroupCoordinator {
     for (const topic of topics) if (!this.deps.topics.get(topic)) throw new ActorMqError('UNKNOWN_TOPIC', `topic ${JSON.stringify(topic)} does not exist`);
     this.subscription ??= { topics: [...topics].sort(), ordering: settings.ordering };
     this.openCursors(from);
-    const member = new GroupMember(this.name, `${this.name}-${this.nextMemberNumber++}`, clientId, settings, connection);
+    const member = new GroupMember(this.name, `${this.name}-${this.nextMemberNumber++}`, clientId, settings, connection, this.deps.environment.timers);
     this.members.set(member.id, member);
     member.actor.subscribe((snapshot) => {
       if (snapshot.value === 'expired') this.lose(member.id);
     });
-    this.deps.inspector.observe('member', member.actor, (c: { group: string; memberId: string; clientId: string; partitionCount: number; leaving: boolean }) => ({
+    this.deps.environment.inspector.observe('member', member.actor, (c: { group: string; memberId: string; clientId: string; partitionCount: number; leaving: boolean }) => ({
       group: c.group, memberId: c.memberId, clientId: c.clientId, partitionCount: c.partitionCount, leaving: c.leaving,
     }));
     member.actor.start();

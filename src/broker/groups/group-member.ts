@@ -4,6 +4,7 @@
  * pushes frames to its connection.
  */
 import { createActor, type Actor } from 'xstate';
+import type { Clock } from '../actor-environment.js';
 import { groupMemberMachine } from '../../../machines/group-member.machine.js';
 import type { Ordering, PushFrame, TopicPartition } from '../../protocol/frames.js';
 
@@ -34,10 +35,12 @@ export class GroupMember {
     readonly clientId: string,
     readonly settings: MemberSettings,
     readonly connection: MemberConnection,
+    timers: Clock,
   ) {
     this.actor = createActor(groupMemberMachine, {
       id: `group/${group}/member/${id}`,
       input: { group, memberId: id, clientId, sessionTimeoutMs: settings.sessionTimeoutMs },
+      clock: timers,
     });
   }
 

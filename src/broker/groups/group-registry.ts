@@ -7,7 +7,7 @@ import { ActorMqError } from '../../protocol/errors.js';
 import type { JoinGroupFrame, ListGroupsBody } from '../../protocol/frames.js';
 import { topicNamePattern } from '../../protocol/limits.js';
 import { encodeRecordBatch, readBatchHeader } from '../../protocol/record-batch.js';
-import type { Inspector } from '../../inspect/inspector.js';
+import type { ActorEnvironment } from '../actor-environment.js';
 import type { Logger } from '../../logger.js';
 import type { TopicRegistry } from '../topic-registry.js';
 import type { AssignmentStrategy } from './assignor.js';
@@ -58,7 +58,7 @@ export class GroupRegistry {
     private readonly limits: GroupLimits,
     private readonly clock: () => number,
     private readonly logger: Logger,
-    private readonly inspector: Inspector,
+    private readonly environment: ActorEnvironment,
     private readonly strategy: AssignmentStrategy = 'sticky',
   ) {}
 
@@ -68,7 +68,7 @@ export class GroupRegistry {
     if (!group) {
       if (this.groups.size >= this.limits.maxGroups) throw new ActorMqError('INVALID_REQUEST', `broker holds maxGroups ${this.limits.maxGroups} groups`);
       group = new GroupCoordinator(frame.group, {
-        topics: this.topics, offsets: this.offsets, clock: this.clock, logger: this.logger, strategy: this.strategy, inspector: this.inspector,
+        topics: this.topics, offsets: this.offsets, clock: this.clock, logger: this.logger, strategy: this.strategy, environment: this.environment,
         deadLetter: (name, entry) => this.deadLetter(name, entry),
       });
       this.groups.set(frame.group, group);

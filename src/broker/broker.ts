@@ -30,6 +30,8 @@ export interface Broker {
   readonly dataDir: string;
   readonly options: ResolvedBrokerOptions;
   readonly topics: TopicRegistry;
+  /** Live view of every actor (the same data the `inspect` request streams). */
+  readonly inspector: Inspector;
   /** Graceful shutdown; safe to call more than once. */
   close(): Promise<void>;
 }
@@ -86,13 +88,17 @@ async function serve(services: BrokerServices, logger: Logger, unlock: () => Pro
     await drain(sessions);
     for (const session of sessions) session.shutdown();
     wss.close();
-    await services.groups.close(); // commits every group's offsets
+    try {
+      await services.groups.close(); // commits every group's offsets
+    } catch (error) {
+      logger.error('closing consumer groups failed; partitions close anyway', { error });
+    }
     await services.topics.close();
     await unlock();
     logger.info('broker stopped', { url });
   };
   return {
-    url, host: options.host, port, dataDir: options.dataDir, options, topics: services.topics,
+    url, host: options.host, port, dataDir: options.dataDir, options, topics: services.topics, inspector: services.inspector,
     close: () => (closing ??= close()),
   };
 }

@@ -6,6 +6,7 @@
  * the machine moves to closing and the socket is closed with the close code
  * from the error table. Other connections are never affected.
  */
+import { tell } from './actor-environment.js';
 import type { WebSocket } from 'ws';
 import { createActor, type Actor } from 'xstate';
 import { connectionMachine } from '../../machines/connection.machine.js';
@@ -55,7 +56,7 @@ export class ConnectionSession implements RequestContext {
     this.actor.start();
     socket.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     socket.on('close', () => {
-      this.actor.send({ type: 'socket.closed' });
+      tell(this.actor, { type: 'socket.closed' });
       this.unwatch();
       services.groups.connectionClosed(connectionId);
     });
@@ -151,7 +152,7 @@ export class ConnectionSession implements RequestContext {
         maxInFlightRequests: limits.maxInFlightRequests,
       },
     };
-    this.actor.send({ type: 'hello.accepted', clientId: frame.clientId });
+    tell(this.actor, { type: 'hello.accepted', clientId: frame.clientId });
     this.send({ type: 'result', id: frame.id, body });
   }
 
@@ -196,13 +197,13 @@ export class ConnectionSession implements RequestContext {
     receiver?.prependListener('error', (error) => {
       if (error.code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return;
       this.send({ type: 'error', code: 'FRAME_TOO_LARGE', message: `frame exceeds maxFrameBytes ${this.services.options.limits.maxFrameBytes}` });
-      this.actor.send({ type: 'connection.close', code: 1009, reason: 'frame too large' });
+      tell(this.actor, { type: 'connection.close', code: 1009, reason: 'frame too large' });
     });
   }
 
   private fail(id: number | undefined, code: ErrorCode, message: string): void {
     this.sendError(id, code, message);
-    this.actor.send({ type: 'connection.close', code: errorTable[code].closeCode ?? 1002, reason: code });
+    tell(this.actor, { type: 'connection.close', code: errorTable[code].closeCode ?? 1002, reason: code });
   }
 
   private sendError(id: number | undefined, code: ErrorCode, message: string): void {

@@ -9,7 +9,7 @@ import { ActorMqError } from '../protocol/errors.js';
 import { batchSizeAt, readBatchHeader, type BatchHeader } from '../protocol/record-batch.js';
 import { PartitionLog, type LogOptions, type ReadResult } from '../storage/index.js';
 import type { Logger } from '../logger.js';
-import type { ActorEnvironment } from './actor-environment.js';
+import { tell, type ActorEnvironment } from './actor-environment.js';
 import { ProducerStateTable } from './producer-state.js';
 
 export interface AppendAnswer { baseOffset: number; duplicate: boolean }
@@ -157,7 +157,7 @@ export class PartitionActor {
         resolve();
         return;
       }
-      this.actor.send({ type: 'partition.close' });
+      tell(this.actor, { type: 'partition.close' });
     });
   }
 
@@ -168,7 +168,7 @@ export class PartitionActor {
 
   private storageFailed(error: unknown): ActorMqError {
     this.logger.error('partition storage failed; restarting from disk', { actor: this.id, error });
-    this.actor.send({ type: 'storage.failed', error: error instanceof Error ? error.message : String(error) });
+    tell(this.actor, { type: 'storage.failed', error: error instanceof Error ? error.message : String(error) });
     return new ActorMqError('STORAGE_ERROR', `${this.id}: ${error instanceof Error ? error.message : String(error)}`);
   }
 

@@ -11,7 +11,7 @@ import type { GroupRegistry } from './groups/group-registry.js';
 import type { MemberConnection } from './groups/group-member.js';
 import type { Inspector, InspectFilter } from '../inspect/inspector.js';
 import type { ActorView } from '../protocol/frames.js';
-import type { ActorEnvironment } from './actor-environment.js';
+import { tell, type ActorEnvironment } from './actor-environment.js';
 import type { MetadataStore } from './metadata-store.js';
 import type { ResolvedBrokerOptions } from './options.js';
 import type { TopicRegistry } from './topic-registry.js';
@@ -65,7 +65,7 @@ export const requestHandlers: RequestHandlers = {
     return { memberId: member.id, generation: groups.group(frame.group).generation };
   },
   heartbeat: async (frame, { groups }, context) => {
-    groups.member(frame.group, frame.memberId, context.connectionId).member.actor.send({ type: 'member.heartbeat' });
+    tell(groups.member(frame.group, frame.memberId, context.connectionId).member.actor, { type: 'member.heartbeat' });
     return {};
   },
   ack: async (frame, { groups }, context) => {

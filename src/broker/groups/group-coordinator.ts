@@ -9,7 +9,7 @@ import { createActor, type Actor } from 'xstate';
 import { groupMachine } from '../../../machines/group.machine.js';
 import { ActorMqError } from '../../protocol/errors.js';
 import type { DescribeGroupBody, Ordering, StartFrom, TopicPartition } from '../../protocol/frames.js';
-import type { ActorEnvironment } from '../actor-environment.js';
+import { tell, type ActorEnvironment } from '../actor-environment.js';
 import type { Logger } from '../../logger.js';
 import type { TopicRegistry } from '../topic-registry.js';
 import { assignPartitions, partitionKey, type AssignmentStrategy } from './assignor.js';
@@ -76,7 +76,7 @@ export class GroupCoordinator {
     member.actor.start();
     // After the join's answer has gone out, so the client knows its member id before the first push.
     setImmediate(() => {
-      if (this.members.get(member.id) === member) this.actor.send({ type: 'member.join', memberId: member.id });
+      if (this.members.get(member.id) === member) tell(this.actor, { type: 'member.join', memberId: member.id });
     });
     return member;
   }
@@ -106,8 +106,8 @@ export class GroupCoordinator {
   async leave(memberId: string): Promise<void> {
     const member = this.member(memberId);
     for (const cursor of this.cursors.values()) cursor.takeBack(memberId, false);
-    member.actor.send({ type: 'member.leave' });
-    member.actor.send({ type: 'revoke.done', partitionCount: 0 });
+    tell(member.actor, { type: 'member.leave' });
+    tell(member.actor, { type: 'revoke.done', partitionCount: 0 });
     this.remove(member);
     await this.deps.offsets.flush();
   }
@@ -116,7 +116,7 @@ export class GroupCoordinator {
   lose(memberId: string): void {
     const member = this.members.get(memberId);
     if (!member) return;
-    member.actor.send({ type: 'socket.closed' });
+    tell(member.actor, { type: 'socket.closed' });
     for (const cursor of this.cursors.values()) cursor.takeBack(memberId, true);
     this.remove(member);
   }
@@ -138,7 +138,7 @@ export class GroupCoordinator {
     for (const move of this.moves.values()) clearTimeout(move.timer);
     for (const cursor of this.cursors.values()) cursor.stop();
     for (const member of this.members.values()) member.actor.stop();
-    this.actor.send({ type: 'group.close' });
+    tell(this.actor, { type: 'group.close' });
   }
 
   private checkSubscription(topics: string[], ordering: Ordering): void {
@@ -180,7 +180,7 @@ export class GroupCoordinator {
       if (move.from === member.id) this.completeMove(key);
     }
     for (const cursor of this.cursors.values()) if (cursor.owner === member) cursor.owner = undefined;
-    this.actor.send({ type: 'member.leave', memberId: member.id });
+    tell(this.actor, { type: 'member.leave', memberId: member.id });
     for (const cursor of this.cursors.values()) cursor.pump();
   }
 
@@ -220,7 +220,7 @@ export class GroupCoordinator {
       return;
     }
     cursor.owner = undefined; // paused: nothing new goes out until the old owner lets go
-    current.actor.send({ type: 'assignment.revoke' });
+    tell(current.actor, { type: 'assignment.revoke' });
     // A member that never releases is treated as lost for this partition.
     const timer = setTimeout(() => {
       if (this.moves.get(key)?.from !== current.id) return;
@@ -240,7 +240,7 @@ export class GroupCoordinator {
     cursor.owner = next?.live ? next : undefined;
     const previous = this.members.get(move.from);
     if (previous?.live && ![...this.moves.values()].some((m) => m.from === previous.id)) {
-      previous.actor.send({ type: 'revoke.done', partitionCount: this.ownedBy(previous.id).length });
+      tell(previous.actor, { type: 'revoke.done', partitionCount: this.ownedBy(previous.id).length });
     }
     if (next?.live) this.announce(next, this.ownedBy(next.id));
     cursor.pump();
@@ -248,7 +248,7 @@ export class GroupCoordinator {
   }
 
   private finishIfSettled(): void {
-    if (this.moves.size === 0 && this.state === 'rebalancing') this.actor.send({ type: 'rebalance.done', generation: this.generationNow });
+    if (this.moves.size === 0 && this.state === 'rebalancing') tell(this.actor, { type: 'rebalance.done', generation: this.generationNow });
   }
 
   private ownedBy(memberId: string): TopicPartition[] {
@@ -257,7 +257,7 @@ export class GroupCoordinator {
 
   private announce(member: GroupMember, partitions: TopicPartition[]): void {
     member.assignments = partitions;
-    if (member.state !== 'revoking') member.actor.send({ type: 'assignment.set', partitionCount: partitions.length });
+    if (member.state !== 'revoking') tell(member.actor, { type: 'assignment.set', partitionCount: partitions.length });
     member.push({ type: 'assignment', group: this.name, memberId: member.id, generation: this.generation, partitions });
   }
 

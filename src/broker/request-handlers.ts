@@ -85,7 +85,7 @@ export const requestHandlers: RequestHandlers = {
     await groups.leave(frame.group, frame.memberId, context.connectionId);
     return {};
   },
-  describeGroup: async (frame, { groups }) => groups.group(frame.group).describe(),
+  describeGroup: async (frame, { groups }) => groups.describe(frame.group),
   listGroups: async (_frame, { groups }) => groups.list(),
   inspect: async (frame, _services, context) => ({ actors: context.watch({ kinds: frame.kinds, ids: frame.ids }) }),
   uninspect: async (_frame, _services, context) => {

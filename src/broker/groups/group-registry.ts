@@ -4,7 +4,7 @@
  * memberships when it closes.
  */
 import { ActorMqError } from '../../protocol/errors.js';
-import type { JoinGroupFrame, ListGroupsBody } from '../../protocol/frames.js';
+import type { DescribeGroupBody, JoinGroupFrame, ListGroupsBody } from '../../protocol/frames.js';
 import { topicNamePattern } from '../../protocol/limits.js';
 import { encodeRecordBatch, readBatchHeader } from '../../protocol/record-batch.js';
 import type { ActorEnvironment } from '../actor-environment.js';
@@ -88,6 +88,18 @@ export class GroupRegistry {
     return group;
   }
 
+  /** A group known only by its committed offsets (no member since the broker started) shows as empty. */
+  describe(name: string): DescribeGroupBody {
+    const live = this.groups.get(name);
+    if (live) return live.describe();
+    const stored = this.offsets.groups().get(name);
+    if (!stored) throw new ActorMqError('UNKNOWN_GROUP', `no consumer group ${JSON.stringify(name)}`);
+    return {
+      group: name, state: 'empty', generation: 0, ordering: 'partition', topics: [...new Set(stored.map((s) => s.topic))].sort(), members: [],
+      lag: stored.map((s) => ({ topic: s.topic, partition: s.partition, committedOffset: s.offset, endOffset: this.topics.get(s.topic)?.partitions[s.partition]?.endOffset ?? s.offset })),
+    };
+  }
+
   /** A member may only be used from the connection that joined it. */
   member(groupName: string, memberId: string, connectionId: string): { group: GroupCoordinator; member: GroupMember } {
     const group = this.group(groupName);
@@ -112,7 +124,9 @@ export class GroupRegistry {
   }
 
   list(): ListGroupsBody {
-    return { groups: [...this.groups.values()].map((g) => ({ group: g.name, state: g.state as ListGroupsBody['groups'][number]['state'], members: g.members.size })) };
+    const live = [...this.groups.values()].map((g) => ({ group: g.name, state: g.state as ListGroupsBody['groups'][number]['state'], members: g.members.size }));
+    const dormant = [...this.offsets.groups().keys()].filter((name) => !this.groups.has(name)).map((group) => ({ group, state: 'empty' as const, members: 0 }));
+    return { groups: [...live, ...dormant] };
   }
 
   async close(): Promise<void> {

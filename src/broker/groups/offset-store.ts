@@ -43,6 +43,18 @@ export class OffsetStore {
     return this.dirty.get(key) ?? this.committed.get(key);
   }
 
+  /** Every group with a committed offset, and its offsets (groups outlive their members, as in Kafka). */
+  groups(): Map<string, Array<{ topic: string; partition: number; offset: number }>> {
+    const byGroup = new Map<string, Array<{ topic: string; partition: number; offset: number }>>();
+    for (const key of new Set([...this.committed.keys(), ...this.dirty.keys()])) {
+      const [group, topic, partition] = key.split('\u0000') as [string, string, string];
+      const list = byGroup.get(group) ?? [];
+      list.push({ topic, partition: Number(partition), offset: this.dirty.get(key) ?? this.committed.get(key)! });
+      byGroup.set(group, list);
+    }
+    return byGroup;
+  }
+
   /** Records a new committed offset; written within commitIntervalMs. */
   set(group: string, topic: string, partition: number, offset: number): void {
     const key = offsetKey(group, topic, partition);

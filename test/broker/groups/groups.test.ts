@@ -132,6 +132,11 @@ describe('consumer groups over the wire', () => {
     await broker.close();
     broker = await startBroker({ port: 0, dataDir: dir.path, logLevel: 'silent' });
     admin = await RawClient.greeted(broker.url, 'admin');
+    // Known by its committed offsets alone, the group is listed and described as empty.
+    expect((await admin.request({ type: 'listGroups' })).body.groups).toEqual([{ group: 'resume', state: 'empty', members: 0 }]);
+    const dormant = await admin.request({ type: 'describeGroup', group: 'resume' });
+    expect(dormant.body).toMatchObject({ state: 'empty', members: [] });
+    expect(dormant.body.lag).toContainEqual({ topic: 'orders', partition: 0, committedOffset: 2, endOffset: 3 });
     const again = await consumer();
     await again.request({ type: 'joinGroup', group: 'resume', topics: ['orders'], ...joinDefaults });
     const first = await again.waitFor((f) => f.type === 'deliver');

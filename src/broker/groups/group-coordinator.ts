@@ -127,10 +127,20 @@ export class GroupCoordinator {
       state: this.state as DescribeGroupBody['state'],
       generation: this.generation,
       ordering: this.subscription?.ordering ?? 'partition',
-      topics: this.subscription?.topics ?? [],
+      topics: this.subscription?.topics ?? [...new Set((this.deps.offsets.groups().get(this.name) ?? []).map((s) => s.topic))].sort(),
       members: [...this.members.values()].map((m) => ({ id: m.id, clientId: m.clientId, state: m.state, assignments: m.assignments })),
-      lag: [...this.cursors.values()].map((c) => ({ topic: c.topic, partition: c.partition.partition, committedOffset: c.committedOffset, endOffset: c.partition.endOffset })),
+      lag: this.cursors.size > 0
+        ? [...this.cursors.values()].map((c) => ({ topic: c.topic, partition: c.partition.partition, committedOffset: c.committedOffset, endOffset: c.partition.endOffset }))
+        : this.storedLag(),
     };
+  }
+
+  /** Lag of a group that has had no member since the broker started: from its committed offsets. */
+  private storedLag(): DescribeGroupBody['lag'] {
+    return (this.deps.offsets.groups().get(this.name) ?? []).map((s) => ({
+      topic: s.topic, partition: s.partition, committedOffset: s.offset,
+      endOffset: this.deps.topics.get(s.topic)?.partitions[s.partition]?.endOffset ?? s.offset,
+    }));
   }
 
   /** Broker shutdown: stop deliveries; offsets are flushed by the registry. */

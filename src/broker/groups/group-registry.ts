@@ -60,17 +60,17 @@ export class GroupRegistry {
     private readonly logger: Logger,
     private readonly environment: ActorEnvironment,
     private readonly strategy: AssignmentStrategy = 'sticky',
-  ) {}
+  ) {
+    // Groups outlive their members (as in Kafka): every group with committed offsets exists, empty, after a restart.
+    for (const name of this.offsets.groups().keys()) this.groups.set(name, this.createGroup(name));
+  }
 
   join(frame: JoinGroupFrame, clientId: string, connection: MemberConnection): GroupMember {
     const settings = this.checkJoin(frame);
     let group = this.groups.get(frame.group);
     if (!group) {
       if (this.groups.size >= this.limits.maxGroups) throw new ActorMqError('INVALID_REQUEST', `broker holds maxGroups ${this.limits.maxGroups} groups`);
-      group = new GroupCoordinator(frame.group, {
-        topics: this.topics, offsets: this.offsets, clock: this.clock, logger: this.logger, strategy: this.strategy, environment: this.environment,
-        deadLetter: (name, entry) => this.deadLetter(name, entry),
-      });
+      group = this.createGroup(frame.group);
       this.groups.set(frame.group, group);
     }
     if (group.members.size >= this.limits.maxMembersPerGroup) throw new ActorMqError('INVALID_REQUEST', `group ${frame.group} has maxMembersPerGroup ${this.limits.maxMembersPerGroup} members`);
@@ -82,22 +82,21 @@ export class GroupRegistry {
     return member;
   }
 
+  private createGroup(name: string): GroupCoordinator {
+    return new GroupCoordinator(name, {
+      topics: this.topics, offsets: this.offsets, clock: this.clock, logger: this.logger, strategy: this.strategy, environment: this.environment,
+      deadLetter: (group, entry) => this.deadLetter(group, entry),
+    });
+  }
+
   group(name: string): GroupCoordinator {
     const group = this.groups.get(name);
     if (!group) throw new ActorMqError('UNKNOWN_GROUP', `no consumer group ${JSON.stringify(name)}`);
     return group;
   }
 
-  /** A group known only by its committed offsets (no member since the broker started) shows as empty. */
   describe(name: string): DescribeGroupBody {
-    const live = this.groups.get(name);
-    if (live) return live.describe();
-    const stored = this.offsets.groups().get(name);
-    if (!stored) throw new ActorMqError('UNKNOWN_GROUP', `no consumer group ${JSON.stringify(name)}`);
-    return {
-      group: name, state: 'empty', generation: 0, ordering: 'partition', topics: [...new Set(stored.map((s) => s.topic))].sort(), members: [],
-      lag: stored.map((s) => ({ topic: s.topic, partition: s.partition, committedOffset: s.offset, endOffset: this.topics.get(s.topic)?.partitions[s.partition]?.endOffset ?? s.offset })),
-    };
+    return this.group(name).describe();
   }
 
   /** A member may only be used from the connection that joined it. */
@@ -124,9 +123,7 @@ export class GroupRegistry {
   }
 
   list(): ListGroupsBody {
-    const live = [...this.groups.values()].map((g) => ({ group: g.name, state: g.state as ListGroupsBody['groups'][number]['state'], members: g.members.size }));
-    const dormant = [...this.offsets.groups().keys()].filter((name) => !this.groups.has(name)).map((group) => ({ group, state: 'empty' as const, members: 0 }));
-    return { groups: [...live, ...dormant] };
+    return { groups: [...this.groups.values()].map((g) => ({ group: g.name, state: g.state as ListGroupsBody['groups'][number]['state'], members: g.members.size })) };
   }
 
   async close(): Promise<void> {

@@ -17,6 +17,7 @@ import { MetadataStore } from './metadata-store.js';
 import { resolveBrokerOptions, type BrokerOptions, type ResolvedBrokerOptions } from './options.js';
 import type { BrokerServices } from './request-handlers.js';
 import { TopicRegistry } from './topic-registry.js';
+import { TransactionManager, type TransactionFaults } from './transactions/transaction-manager.js';
 
 /** How long close() waits for in-flight requests before closing connections anyway. */
 const drainTimeoutMs = 10_000;
@@ -36,7 +37,7 @@ export interface Broker {
   close(): Promise<void>;
 }
 
-export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
+export async function startBroker(options: BrokerOptions & { transactionFaults?: TransactionFaults } = {}): Promise<Broker> {
   const resolved = resolveBrokerOptions(options);
   const logger = options.logger ?? createLogger(resolved.logLevel);
   await mkdir(resolved.dataDir, { recursive: true });
@@ -49,7 +50,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     await topics.start();
     const offsets = await OffsetStore.open(resolved.dataDir, resolved.clock, logger);
     const groups = new GroupRegistry(topics, offsets, defaultGroupLimits, resolved.clock, logger, environment);
-    return await serve({ topics, groups, inspector, environment, metadata, options: resolved }, logger, unlock);
+    const transactions = await TransactionManager.start({ topics, metadata, options: resolved, environment, logger, faults: options.transactionFaults });
+    return await serve({ topics, groups, inspector, environment, metadata, options: resolved, transactions }, logger, unlock);
   } catch (error) {
     await unlock();
     throw error;
@@ -92,6 +94,11 @@ async function serve(services: BrokerServices, logger: Logger, unlock: () => Pro
       await services.groups.close(); // commits every group's offsets
     } catch (error) {
       logger.error('closing consumer groups failed; partitions close anyway', { error });
+    }
+    try {
+      await services.transactions.close(); // pending transactions stay in the half log
+    } catch (error) {
+      logger.error('closing transactions failed; partitions close anyway', { error });
     }
     await services.topics.close();
     await unlock();

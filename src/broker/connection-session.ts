@@ -16,7 +16,7 @@ import type { ErrorFrame, HelloFrame, RequestFrame, WelcomeBody } from '../proto
 import { protocolVersion } from '../protocol/limits.js';
 import { validateFrame } from '../protocol/validate-frame.js';
 import type { Logger } from '../logger.js';
-import type { ActorView, PushFrame } from '../protocol/frames.js';
+import type { ActorView, PushFrame, TxnCheckFrame } from '../protocol/frames.js';
 import type { InspectFilter } from '../inspect/inspector.js';
 import { requestHandlers, type BrokerServices, type RequestContext } from './request-handlers.js';
 
@@ -59,6 +59,7 @@ export class ConnectionSession implements RequestContext {
       tell(this.actor, { type: 'socket.closed' });
       this.unwatch();
       services.groups.connectionClosed(connectionId);
+      services.transactions.connectionClosed(connectionId);
     });
     socket.on('error', (error) => this.logger.debug('socket error', { connection: connectionId, error }));
     this.answerOversizedFrames();
@@ -69,7 +70,7 @@ export class ConnectionSession implements RequestContext {
   }
 
   /** Deliveries and assignment changes for members on this connection. */
-  push(frame: PushFrame): void {
+  push(frame: PushFrame | TxnCheckFrame): void {
     this.send(frame);
   }
 

@@ -10,9 +10,16 @@ import { realTimers, type Clock } from './actor-environment.js';
 export type FlushPolicy = 'sync' | 'interval';
 
 export interface TransactionOptions {
+  /** A half transaction without an outcome is first checked this long after its last half message. */
   checkAfterMs: number;
+  /** Then checked again this often. */
   checkIntervalMs: number;
+  /** Answered `unknown`s before the transaction is rolled back and parked. */
   maxChecks: number;
+  /** A transaction that never received a half message is rolled back this long after it began. */
+  timeoutMs: number;
+  /** How long one producer has to answer a check before the next one is asked. */
+  checkTimeoutMs: number;
 }
 
 export interface BrokerOptions {
@@ -71,7 +78,8 @@ export const defaultTopicConfig: Required<TopicConfig> = {
 };
 
 // RocketMQ's defaults: transactionTimeOut 6 s, check interval 60 s, 15 checks.
-export const defaultTransactionOptions: TransactionOptions = { checkAfterMs: 6_000, checkIntervalMs: 60_000, maxChecks: 15 };
+// timeoutMs: 60 s like Kafka's transaction.timeout.ms; checkTimeoutMs: 3 s, RocketMQ's send timeout.
+export const defaultTransactionOptions: TransactionOptions = { checkAfterMs: 6_000, checkIntervalMs: 60_000, maxChecks: 15, timeoutMs: 60_000, checkTimeoutMs: 3_000 };
 
 function invalid(message: string): never {
   throw new RangeError(`invalid broker option: ${message}`);

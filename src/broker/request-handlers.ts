@@ -15,6 +15,9 @@ import { tell, type ActorEnvironment } from './actor-environment.js';
 import type { MetadataStore } from './metadata-store.js';
 import type { ResolvedBrokerOptions } from './options.js';
 import type { TopicRegistry } from './topic-registry.js';
+import type { PushFrame, TxnCheckFrame } from '../protocol/frames.js';
+import type { TransactionManager } from './transactions/transaction-manager.js';
+import type { ProducerConnection } from './transactions/producer-groups.js';
 
 export interface BrokerServices {
   topics: TopicRegistry;
@@ -23,10 +26,12 @@ export interface BrokerServices {
   environment: ActorEnvironment;
   metadata: MetadataStore;
   options: ResolvedBrokerOptions;
+  transactions: TransactionManager;
 }
 
 /** The connection a request came in on. */
-export interface RequestContext extends MemberConnection {
+export interface RequestContext extends MemberConnection, ProducerConnection {
+  push(frame: PushFrame | TxnCheckFrame): void;
   readonly clientId: string;
   /** Starts (or replaces) this connection's inspection stream; returns the matching actors now. */
   watch(filter: InspectFilter): ActorView[];
@@ -92,6 +97,15 @@ export const requestHandlers: RequestHandlers = {
     context.unwatch();
     return {};
   },
+  txnRegister: async (frame, { transactions }, context) => transactions.register(frame.group, context),
+  txnUnregister: async (frame, { transactions }, context) => transactions.unregister(frame.group, context.connectionId),
+  txnBegin: (frame, { transactions }) => transactions.begin(frame.group, frame.entries),
+  txnSend: (frame, { transactions }) => transactions.send(frame.group, frame.transactionId, frame.entries),
+  txnEnd: (frame, { transactions }) => transactions.end(frame.group, frame.transactionId, frame.outcome),
+  txnCheckAnswer: async (frame, { transactions }) => transactions.answerCheck(frame.group, frame.transactionId, frame.checkId, frame.answer),
+  txnStatus: async (frame, { transactions }) => transactions.status(frame.transactionId),
+  listTransactions: async (_frame, { transactions }) => transactions.list(),
+  txnResolve: (frame, { transactions }) => transactions.resolve(frame.transactionId, frame.outcome),
 };
 
 async function produce(frame: ProduceFrame, services: BrokerServices): Promise<ResultBodies['produce']> {

@@ -36,6 +36,12 @@ export const errorTable = {
   NOT_ASSIGNED: { retriable: false, closeCode: undefined, description: 'The member does not own that partition (any more).' },
   NOT_DELIVERED: { retriable: false, closeCode: undefined, description: 'The offset is not in flight to this member: never delivered, already acknowledged, or taken back.' },
   UNKNOWN_GROUP: { retriable: false, closeCode: undefined, description: 'No consumer group with that name exists.' },
+  UNKNOWN_TRANSACTION: { retriable: false, closeCode: undefined, description: 'No transaction with that id (never begun, or ended and forgotten).' },
+  TRANSACTION_ALREADY_ENDED: { retriable: false, closeCode: undefined, description: 'The transaction has an outcome (or is parked, or its outcome is being recorded); nothing was changed.' },
+  TRANSACTION_GROUP_MISMATCH: { retriable: false, closeCode: undefined, description: 'The transaction belongs to another producer group.' },
+  CHECK_NOT_PENDING: { retriable: false, closeCode: undefined, description: 'The transaction is not being checked with that check id (the check was answered, timed out, or never sent).' },
+  TOO_MANY_TRANSACTIONS: { retriable: true, closeCode: undefined, description: 'The broker holds maxOpenTransactions, or the transaction holds maxMessagesPerTransaction.' },
+  TRANSACTION_OUTCOME_UNKNOWN: { retriable: false, closeCode: undefined, description: 'The commit or rollback was sent but its answer was lost; the broker settles the transaction (check-back), ask transactionStatus.' },
 } as const satisfies Record<string, { retriable: boolean; closeCode: number | undefined; description: string }>;
 
 export type ErrorCode = keyof typeof errorTable;
@@ -74,6 +80,18 @@ export class ConnectionClosedError extends ActorMqError {
 
 export class TimeoutError extends ActorMqError {
   constructor(message: string) { super('TIMEOUT', message); this.name = 'TimeoutError'; }
+}
+
+/**
+ * A commit (or rollback) whose answer was lost: the request may or may not
+ * have reached the broker. Never sent on the wire; the client raises it.
+ * `client.transactionStatus(transactionId)` tells the outcome once known.
+ */
+export class TransactionOutcomeUnknownError extends ActorMqError {
+  constructor(readonly transactionId: string, message: string, options?: { cause?: unknown }) {
+    super('TRANSACTION_OUTCOME_UNKNOWN', message, options);
+    this.name = 'TransactionOutcomeUnknownError';
+  }
 }
 
 /** Builds the most specific error class for a code received on the wire. */

@@ -66,6 +66,33 @@ export interface ListGroupsFrame { type: 'listGroups'; id: number }
 export interface InspectFrame { type: 'inspect'; id: number; kinds?: string[]; ids?: string[] }
 export interface UninspectFrame { type: 'uninspect'; id: number }
 
+/** `commit` or `rollback`: the end a producer (or an operator) gives a transaction. */
+export type TransactionOutcome = 'commit' | 'rollback';
+/** A producer's answer to a check-back. */
+export type CheckAnswer = TransactionOutcome | 'unknown';
+/**
+ * Registers this connection as a producer of `group`: from now on it may
+ * receive `txnCheck` pushes for the group's transactions (until it closes or
+ * sends `txnUnregister`).
+ */
+export interface TxnRegisterFrame { type: 'txnRegister'; id: number; group: string }
+export interface TxnUnregisterFrame { type: 'txnUnregister'; id: number; group: string }
+/**
+ * Begins a transaction of `group`. `entries` (optional) are its first half
+ * messages, as in `txnSend`: begin and send in one round trip.
+ */
+export interface TxnBeginFrame { type: 'txnBegin'; id: number; group: string; entries?: ProduceEntry[] }
+/** Adds half messages (one record batch per entry): durable and invisible until commit. */
+export interface TxnSendFrame { type: 'txnSend'; id: number; group: string; transactionId: string; entries: ProduceEntry[] }
+/** Commits or rolls back; answered once the outcome is durable (and, for a commit, the messages are visible). */
+export interface TxnEndFrame { type: 'txnEnd'; id: number; group: string; transactionId: string; outcome: TransactionOutcome }
+/** Answers a `txnCheck` push. */
+export interface TxnCheckAnswerFrame { type: 'txnCheckAnswer'; id: number; group: string; transactionId: string; checkId: number; answer: CheckAnswer }
+export interface TxnStatusFrame { type: 'txnStatus'; id: number; transactionId: string }
+export interface ListTransactionsFrame { type: 'listTransactions'; id: number }
+/** Operator: settles a parked transaction. */
+export interface TxnResolveFrame { type: 'txnResolve'; id: number; transactionId: string; outcome: TransactionOutcome }
+
 export type RequestFrame =
   | JoinGroupFrame
   | HeartbeatFrame
@@ -83,7 +110,16 @@ export type RequestFrame =
   | DescribeTopicFrame
   | InitProducerFrame
   | ProduceFrame
-  | FetchFrame;
+  | FetchFrame
+  | TxnRegisterFrame
+  | TxnUnregisterFrame
+  | TxnBeginFrame
+  | TxnSendFrame
+  | TxnEndFrame
+  | TxnCheckAnswerFrame
+  | TxnStatusFrame
+  | ListTransactionsFrame
+  | TxnResolveFrame;
 
 export type RequestType = RequestFrame['type'];
 
@@ -114,8 +150,14 @@ export interface DeliverFrame {
 /** Pushed to a member whenever its assignment changes. */
 export interface AssignmentFrame { type: 'assignment'; group: string; memberId: string; generation: number; partitions: TopicPartition[] }
 
+/**
+ * Pushed to one registered producer of `group`: what happened to
+ * `transactionId`? Answer with `txnCheckAnswer` carrying the same `checkId`.
+ */
+export interface TxnCheckFrame { type: 'txnCheck'; group: string; transactionId: string; checkId: number; ageMs: number; checks: number }
+
 export type ServerFrame = ResultFrame | ErrorFrame;
-/** Frames the broker sends without a request: deliveries and assignment changes. */
+/** Frames the broker sends without a request: deliveries and assignment changes (and `txnCheck`, see TxnCheckFrame). */
 export type PushFrame = DeliverFrame | AssignmentFrame;
 
 // Bodies of result frames, by request type.
@@ -141,6 +183,16 @@ export interface GroupLag { topic: string; partition: number; committedOffset: n
 export interface DescribeGroupBody { group: string; state: GroupState; generation: number; ordering: Ordering; topics: string[]; members: GroupMemberDescription[]; lag: GroupLag[] }
 export interface ListGroupsBody { groups: Array<{ group: string; state: GroupState; members: number }> }
 
+/** Where a transaction is: the machine's state (`committing` and `rollingBack` are the outcome being recorded). */
+export type TransactionState = 'open' | 'half' | 'checking' | 'committing' | 'rollingBack' | 'committed' | 'rolledBack' | 'parked';
+export interface TxnBeginBody { transactionId: string; state: TransactionState; messages: number }
+export interface TxnSendBody { state: TransactionState; messages: number }
+export interface TxnEndBody { state: TransactionState }
+export interface TransactionHistoryEntry { state: TransactionState; at: number; cause: string }
+export interface TransactionSummary { id: string; group: string; state: TransactionState; ageMs: number; checks: number; messages: number }
+export interface TxnStatusBody extends TransactionSummary { history: TransactionHistoryEntry[] }
+export interface ListTransactionsBody { transactions: TransactionSummary[] }
+
 export interface ResultBodies {
   joinGroup: JoinGroupBody;
   heartbeat: Record<string, never>;
@@ -159,4 +211,13 @@ export interface ResultBodies {
   initProducer: InitProducerBody;
   produce: ProduceBody;
   fetch: FetchBody;
+  txnRegister: Record<string, never>;
+  txnUnregister: Record<string, never>;
+  txnBegin: TxnBeginBody;
+  txnSend: TxnSendBody;
+  txnEnd: TxnEndBody;
+  txnCheckAnswer: Record<string, never>;
+  txnStatus: TxnStatusBody;
+  listTransactions: ListTransactionsBody;
+  txnResolve: TxnEndBody;
 }

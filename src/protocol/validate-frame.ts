@@ -42,7 +42,19 @@ const frameSpecs: Record<RequestFrame['type'], Record<string, FieldSpec>> = {
   listGroups: { id: uint },
   inspect: { id: uint, kinds: { kind: 'stringArray', optional: true }, ids: { kind: 'stringArray', optional: true } },
   uninspect: { id: uint },
+  txnRegister: { id: uint, group: text },
+  txnUnregister: { id: uint, group: text },
+  txnBegin: { id: uint, group: text, entries: { kind: 'array', optional: true } },
+  txnSend: { id: uint, group: text, transactionId: text, entries: { kind: 'array' } },
+  txnEnd: { id: uint, group: text, transactionId: text, outcome: text },
+  txnCheckAnswer: { id: uint, group: text, transactionId: text, checkId: uint, answer: text },
+  txnStatus: { id: uint, transactionId: text },
+  listTransactions: { id: uint },
+  txnResolve: { id: uint, transactionId: text, outcome: text },
 };
+
+const outcomes = new Set(['commit', 'rollback']);
+const checkAnswers = new Set(['commit', 'rollback', 'unknown']);
 
 const entrySpec: Record<string, FieldSpec> = { topic: text, partition: uint, batch: { kind: 'bytes' } };
 const topicConfigKeys = new Set(['retentionMs', 'retentionBytes', 'segmentBytes', 'segmentMs']);
@@ -90,12 +102,18 @@ export function validateFrame(decoded: unknown): FrameCheck {
   const spec = frameSpecs[type as RequestFrame['type']];
   const problem = checkFields(decoded, spec, type);
   if (problem) return { ok: false, id, code: 'MALFORMED_FRAME', message: problem };
-  if (type === 'produce') {
+  if (decoded.entries !== undefined && (type === 'produce' || type === 'txnBegin' || type === 'txnSend')) {
     for (const [index, entry] of (decoded.entries as unknown[]).entries()) {
-      if (!isPlainObject(entry)) return { ok: false, id, code: 'MALFORMED_FRAME', message: `produce.entries[${index}] must be a map` };
-      const entryProblem = checkFields(entry, entrySpec, `produce.entries[${index}]`);
+      if (!isPlainObject(entry)) return { ok: false, id, code: 'MALFORMED_FRAME', message: `${type}.entries[${index}] must be a map` };
+      const entryProblem = checkFields(entry, entrySpec, `${type}.entries[${index}]`);
       if (entryProblem) return { ok: false, id, code: 'MALFORMED_FRAME', message: entryProblem };
     }
+  }
+  if ((type === 'txnEnd' || type === 'txnResolve') && !outcomes.has(decoded.outcome as string)) {
+    return { ok: false, id, code: 'INVALID_REQUEST', message: `${type}.outcome must be commit or rollback` };
+  }
+  if (type === 'txnCheckAnswer' && !checkAnswers.has(decoded.answer as string)) {
+    return { ok: false, id, code: 'INVALID_REQUEST', message: 'txnCheckAnswer.answer must be commit, rollback or unknown' };
   }
   if (type === 'createTopic' && decoded.config !== undefined) {
     const configProblem = checkTopicConfig(decoded.config as Record<string, unknown>);

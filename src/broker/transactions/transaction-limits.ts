@@ -1,0 +1,46 @@
+/**
+ * Every bound of the transaction runtime, in one place. The broker holds each
+ * transaction's half messages in memory until its outcome (they are also in
+ * the half log), so the count and byte bounds together bound that memory.
+ */
+export interface TransactionLimits {
+  /** Transactions not yet ended (open, half, checking, parked…). Each costs an actor (~5 KiB) plus its messages. */
+  maxOpenTransactions: number;
+  /** Records one transaction may hold: a commit appends them in one batch per partition. */
+  maxMessagesPerTransaction: number;
+  /** Bytes of record batches one transaction may hold. */
+  maxBytesPerTransaction: number;
+  /** Transitions kept per transaction for status and the visualiser. */
+  historyLength: number;
+  /** Ended transactions remembered (id, outcome, history) so transactionStatus can answer after the fact. */
+  maxEndedRemembered: number;
+  /** Registered producer connections per producer group. */
+  maxProducersPerGroup: number;
+  /** Producer groups with registered producers. */
+  maxProducerGroups: number;
+  /** Checks outstanding at once, broker-wide: a restart with many pending transactions does not flood producers. */
+  maxChecksInFlight: number;
+  /** First delay before re-appending a commit whose target partition refused (not ready); doubles up to the max. */
+  applyRetryMs: number;
+  applyRetryMaxMs: number;
+}
+
+export const defaultTransactionLimits: TransactionLimits = {
+  maxOpenTransactions: 200_000, // 100,000 open transactions fit in 1 GiB with room to spare (bench/txn measures it)
+  maxMessagesPerTransaction: 10_000,
+  maxBytesPerTransaction: 16 * 1024 * 1024, // below maxBatchBytes × partitions in practice; a commit appends it all at once
+  historyLength: 32,
+  maxEndedRemembered: 10_000,
+  maxProducersPerGroup: 1_000,
+  maxProducerGroups: 10_000,
+  maxChecksInFlight: 10_000,
+  applyRetryMs: 100,
+  applyRetryMaxMs: 5_000,
+};
+
+export function assertTransactionLimits(limits: TransactionLimits): void {
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`transaction limit ${name} must be a positive integer, got ${value}`);
+  }
+  if (limits.applyRetryMs > limits.applyRetryMaxMs) throw new RangeError('applyRetryMs must not exceed applyRetryMaxMs');
+}

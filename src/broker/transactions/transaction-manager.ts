@@ -1,0 +1,384 @@
+/**
+ * The `transactions` service (supervision: broker → transaction manager →
+ * transaction). Runs one `transactionMachine` actor per transaction (`txn/<id>`)
+ * and supplies its I/O: durable outcome records and commit appends, check-backs
+ * through the producer groups. Requests act only after asking the machine
+ * whether it accepts the event (`snapshot.can`), so a refused request changes
+ * nothing.
+ *
+ * Transaction ids are `txn-<producerId>`: each transaction reserves a producer
+ * id (unique across restarts) that stamps its commit batches, making a
+ * re-applied commit a duplicate the partitions recognise.
+ */
+import { createActor, fromPromise } from 'xstate';
+import { transactionMachine, type OutcomeInput, type TransactionEvent } from '../../../machines/transaction.machine.js';
+import { ActorMqError } from '../../protocol/errors.js';
+import type {
+  CheckAnswer, ListTransactionsBody, ProduceEntry, TransactionOutcome, TransactionState, TxnBeginBody, TxnEndBody, TxnSendBody, TxnStatusBody,
+} from '../../protocol/frames.js';
+import { topicNamePattern } from '../../protocol/limits.js';
+import { checkBatch, readBatchHeader } from '../../protocol/record-batch.js';
+import type { Logger } from '../../logger.js';
+import type { ActorEnvironment } from '../actor-environment.js';
+import type { MetadataStore } from '../metadata-store.js';
+import type { ResolvedBrokerOptions } from '../options.js';
+import type { TopicRegistry } from '../topic-registry.js';
+import { CheckDispatcher } from './check-dispatcher.js';
+import { commitBatch, entriesByPartition } from './commit-batch.js';
+import { HalfLog, type HalfEntry, type HalfRecord, type ReplayedTransaction } from './half-log.js';
+import { ProducerGroups, type ProducerConnection } from './producer-groups.js';
+import { assertTransactionLimits, defaultTransactionLimits, type TransactionLimits } from './transaction-limits.js';
+import { Transaction } from './transaction.js';
+
+export interface TransactionFaults {
+  /** Called after each partition append of a commit (fault-injection tests crash the broker here). */
+  afterCommitAppend?(transactionId: string, appendedPartitions: number): void;
+}
+
+export interface TransactionDeps {
+  topics: TopicRegistry;
+  metadata: MetadataStore;
+  options: ResolvedBrokerOptions;
+  environment: ActorEnvironment;
+  logger: Logger;
+  limits?: TransactionLimits;
+  faults?: TransactionFaults;
+}
+
+interface EndedTransaction { summary: TxnStatusBody }
+
+export class TransactionManager {
+  private readonly live = new Map<string, Transaction>();
+  private readonly byGroup = new Map<string, Set<Transaction>>();
+  private readonly ended = new Map<string, EndedTransaction>();
+  private readonly producers: ProducerGroups;
+  private readonly dispatcher: CheckDispatcher;
+  private readonly limits: TransactionLimits;
+  private readonly machine;
+  private readonly applying = new Set<Promise<void>>();
+  private closing = false;
+
+  private constructor(private readonly halfLog: HalfLog, private readonly deps: TransactionDeps) {
+    this.limits = deps.limits ?? defaultTransactionLimits;
+    assertTransactionLimits(this.limits);
+    this.producers = new ProducerGroups(this.limits.maxProducerGroups, this.limits.maxProducersPerGroup);
+    this.dispatcher = new CheckDispatcher(this.producers, {
+      checkTimeoutMs: deps.options.transactions.checkTimeoutMs,
+      maxChecksInFlight: this.limits.maxChecksInFlight,
+      clock: deps.options.clock,
+      timers: deps.environment.timers,
+      unanswered: (txn) => this.sendEvent(txn, { type: 'check.unanswered' }),
+    });
+    this.machine = transactionMachine.provide({
+      actions: {
+        noteState: ({ context, event }, params: { state: string }) => this.entered(context.id, params.state as TransactionState, event.type),
+        requestCheck: ({ context }) => {
+          const txn = this.live.get(context.id);
+          if (txn) this.dispatcher.start(txn);
+        },
+      },
+      actors: {
+        commitMessages: fromPromise<void, OutcomeInput>(({ input }) => this.commitMessages(input.id)),
+        recordRollback: fromPromise<void, OutcomeInput>(({ input }) => this.recordRollback(input.id)),
+      },
+    });
+  }
+
+  /** Opens the half log, re-applies commits a crash interrupted, and rebuilds every pending transaction (checked checkAfterMs from now). */
+  static async start(deps: TransactionDeps): Promise<TransactionManager> {
+    const { options, logger } = deps;
+    const halfLog = await HalfLog.open(options.dataDir, options.limits.maxFrameBytes, options.clock, logger);
+    const manager = new TransactionManager(halfLog, deps);
+    const { pending, unapplied, ended } = await halfLog.replay();
+    for (const { id, group, outcome } of ended) manager.remember({ id, group, state: outcome === 'commit' ? 'committed' : 'rolledBack', ageMs: 0, checks: 0, messages: 0, history: [] });
+    await Promise.all(unapplied.map((txn) => manager.apply(txn.id, txn.producerId, txn.entries)));
+    for (const txn of pending) manager.restore(txn);
+    logger.info('transactions recovered', { pending: pending.length, reapplied: unapplied.length });
+    return manager;
+  }
+
+  register(group: string, connection: ProducerConnection): Record<string, never> {
+    checkGroupName(group);
+    if (this.producers.register(group, connection)) {
+      // Checks that found nobody go out now instead of waiting for checkIntervalMs.
+      for (const txn of this.byGroup.get(group) ?? []) this.sendEvent(txn, { type: 'producer.available' });
+    }
+    return {};
+  }
+
+  unregister(group: string, connectionId: string): Record<string, never> {
+    this.producers.unregister(group, connectionId);
+    return {};
+  }
+
+  connectionClosed(connectionId: string): void {
+    this.producers.connectionClosed(connectionId);
+    this.dispatcher.connectionClosed(connectionId);
+  }
+
+  async begin(group: string, entries: ProduceEntry[] | undefined): Promise<TxnBeginBody> {
+    checkGroupName(group);
+    this.checkNotClosing();
+    if (this.live.size >= this.limits.maxOpenTransactions) {
+      throw new ActorMqError('TOO_MANY_TRANSACTIONS', `broker holds maxOpenTransactions ${this.limits.maxOpenTransactions}`);
+    }
+    const producerId = await this.deps.metadata.allocateProducerId();
+    const txn = new Transaction(`txn-${producerId}`, group, producerId, this.deps.options.clock(), this.limits.historyLength);
+    if (entries?.length) await this.checkEntries(txn, entries); // before anything exists: a refused begin leaves nothing behind
+    this.startActor(txn, 0);
+    if (!entries?.length) return { transactionId: txn.id, state: txn.state, messages: 0 };
+    const body = await this.addEntries(txn, entries);
+    return { transactionId: txn.id, ...body };
+  }
+
+  async send(group: string, id: string, entries: ProduceEntry[]): Promise<TxnSendBody> {
+    const txn = this.find(group, id);
+    this.refuseUnless(txn, { type: 'txn.send', messages: 1 });
+    await this.checkEntries(txn, entries);
+    return this.addEntries(txn, entries);
+  }
+
+  async end(group: string, id: string, outcome: TransactionOutcome): Promise<TxnEndBody> {
+    const remembered = this.ended.get(id);
+    if (remembered && !this.live.has(id)) return this.alreadyEnded(remembered.summary, group, outcome);
+    const txn = this.find(group, id);
+    const recording = outcome === 'commit' ? 'committing' : 'rollingBack';
+    if (txn.state !== recording) {
+      const event: TransactionEvent = outcome === 'commit' ? { type: 'txn.commit' } : { type: 'txn.rollback' };
+      this.refuseUnless(txn, event);
+      txn.actor.send(event);
+    }
+    // The same outcome already being recorded (a retry, or a check answer): wait for it.
+    return { state: await txn.whenEnded() };
+  }
+
+  answerCheck(group: string, id: string, checkId: number, answer: CheckAnswer): Record<string, never> {
+    const txn = this.find(group, id);
+    if (txn.state !== 'checking' || !this.dispatcher.settle(txn, checkId)) {
+      throw new ActorMqError('CHECK_NOT_PENDING', `transaction ${id} is ${txn.state}, not waiting for check ${checkId}`);
+    }
+    txn.actor.send({ type: 'check.answered', answer });
+    if (answer !== 'unknown') return {};
+    const checks: HalfRecord = { k: 'c', g: txn.group, c: txn.checks };
+    this.writeMarkers(txn, (txn.state as TransactionState) === 'parked' ? [checks, { k: 'p', g: txn.group }] : [checks]);
+    return {};
+  }
+
+  async resolve(id: string, outcome: TransactionOutcome): Promise<TxnEndBody> {
+    const txn = this.live.get(id);
+    if (!txn) {
+      const remembered = this.ended.get(id);
+      if (remembered) throw new ActorMqError('TRANSACTION_ALREADY_ENDED', `transaction ${id} is already ${remembered.summary.state}`);
+      throw new ActorMqError('UNKNOWN_TRANSACTION', `no transaction ${id}`);
+    }
+    if (txn.state !== 'parked') throw new ActorMqError('INVALID_REQUEST', `transaction ${id} is ${txn.state}; only parked transactions are resolved by an operator`);
+    txn.actor.send({ type: 'txn.resolve', outcome });
+    return { state: await txn.whenEnded() };
+  }
+
+  status(id: string): TxnStatusBody {
+    const txn = this.live.get(id);
+    if (txn) return { ...txn.summary(this.deps.options.clock()), history: [...txn.history] };
+    const remembered = this.ended.get(id);
+    if (remembered) return remembered.summary;
+    throw new ActorMqError('UNKNOWN_TRANSACTION', `no transaction ${id} (never begun, or ended and forgotten)`);
+  }
+
+  list(): ListTransactionsBody {
+    const now = this.deps.options.clock();
+    return { transactions: [...this.live.values()].map((txn) => txn.summary(now)) };
+  }
+
+  get openCount(): number {
+    return this.live.size;
+  }
+
+  /** Stops every actor (pending transactions stay in the half log), waits for commits being applied, closes the log. */
+  async close(): Promise<void> {
+    this.closing = true;
+    this.dispatcher.close();
+    await Promise.all([...this.applying]);
+    for (const txn of this.live.values()) txn.actor.stop();
+    await this.halfLog.close();
+  }
+
+  private startActor(txn: Transaction, checks: number): void {
+    const { checkAfterMs, checkIntervalMs, maxChecks, timeoutMs } = this.deps.options.transactions;
+    this.live.set(txn.id, txn);
+    let members = this.byGroup.get(txn.group);
+    if (!members) this.byGroup.set(txn.group, (members = new Set()));
+    members.add(txn);
+    txn.actor = createActor(this.machine, {
+      id: `txn/${txn.id}`,
+      input: { id: txn.id, group: txn.group, checkAfterMs, checkIntervalMs, maxChecks, timeoutMs, checks },
+      clock: this.deps.environment.timers,
+    });
+    this.deps.environment.inspector.observe('transaction', txn.actor, (c: { group: string; messages: number; checks: number; unansweredChecks: number }) => ({
+      group: c.group, messages: c.messages, checks: c.checks, unansweredChecks: c.unansweredChecks,
+    }));
+    txn.actor.start();
+  }
+
+  private restore(replayed: ReplayedTransaction): void {
+    const txn = new Transaction(replayed.id, replayed.group, replayed.producerId, replayed.firstAt, this.limits.historyLength);
+    for (const entry of replayed.entries) this.hold(txn, entry);
+    this.startActor(txn, replayed.checks);
+    txn.actor.send({ type: 'txn.restore', messages: txn.recordCount, parked: replayed.parked });
+  }
+
+  private entered(id: string, state: TransactionState, cause: string): void {
+    const txn = this.live.get(id);
+    if (!txn) return;
+    if (state !== 'checking') this.dispatcher.cancel(txn);
+    txn.entered(state, cause, this.deps.options.clock());
+    if (txn.ended) this.retire(txn);
+  }
+
+  private retire(txn: Transaction): void {
+    this.live.delete(txn.id);
+    const members = this.byGroup.get(txn.group);
+    members?.delete(txn);
+    if (members?.size === 0) this.byGroup.delete(txn.group);
+    this.remember({ ...txn.summary(this.deps.options.clock()), history: [...txn.history] });
+  }
+
+  private remember(summary: TxnStatusBody): void {
+    this.ended.delete(summary.id);
+    this.ended.set(summary.id, { summary });
+    if (this.ended.size > this.limits.maxEndedRemembered) this.ended.delete(this.ended.keys().next().value!);
+  }
+
+  private find(group: string, id: string): Transaction {
+    checkGroupName(group);
+    const txn = this.live.get(id);
+    if (!txn) {
+      const remembered = this.ended.get(id);
+      if (remembered?.summary.group === group) throw new ActorMqError('TRANSACTION_ALREADY_ENDED', `transaction ${id} is already ${remembered.summary.state}`);
+      throw new ActorMqError('UNKNOWN_TRANSACTION', `no transaction ${id} (never begun, timed out, or ended and forgotten)`);
+    }
+    if (txn.group !== group) throw new ActorMqError('TRANSACTION_GROUP_MISMATCH', `transaction ${id} belongs to producer group ${txn.group}, not ${group}`);
+    return txn;
+  }
+
+  private alreadyEnded(summary: TxnStatusBody, group: string, outcome: TransactionOutcome): TxnEndBody {
+    if (summary.group !== group) throw new ActorMqError('TRANSACTION_GROUP_MISMATCH', `transaction ${summary.id} belongs to producer group ${summary.group}, not ${group}`);
+    const same = (outcome === 'commit') === (summary.state === 'committed');
+    if (same) return { state: summary.state }; // a retried commit (or rollback) whose first answer was lost
+    throw new ActorMqError('TRANSACTION_ALREADY_ENDED', `transaction ${summary.id} is already ${summary.state}`);
+  }
+
+  private refuseUnless(txn: Transaction, event: TransactionEvent): void {
+    if (txn.actor.getSnapshot().can(event)) return;
+    throw new ActorMqError('TRANSACTION_ALREADY_ENDED', `transaction ${txn.id} is ${txn.state}: ${event.type} refused, nothing changed`);
+  }
+
+  private sendEvent(txn: Transaction, event: TransactionEvent): void {
+    if (this.live.get(txn.id) === txn) txn.actor.send(event);
+  }
+
+  /** Refuses a bad entry before anything is written: batch header and CRC, topic, partition, the transaction's bounds. */
+  private async checkEntries(txn: Transaction, entries: ProduceEntry[]): Promise<void> {
+    const { limits, autoCreateTopics, defaultPartitions } = this.deps.options;
+    if (entries.length === 0 || entries.length > limits.maxEntriesPerRequest) throw new ActorMqError('INVALID_REQUEST', `entries must hold 1-${limits.maxEntriesPerRequest} batches`);
+    let records = txn.recordCount;
+    let bytes = txn.entryBytes;
+    for (const entry of entries) {
+      const check = checkBatch(entry.batch, 0, limits, true);
+      if (!check.ok) throw new ActorMqError(check.code, check.reason);
+      if (autoCreateTopics && !this.deps.topics.get(entry.topic)) await this.deps.topics.create(entry.topic, defaultPartitions);
+      this.deps.topics.partition(entry.topic, entry.partition); // UNKNOWN_TOPIC / UNKNOWN_PARTITION
+      records += check.header.recordCount;
+      bytes += entry.batch.length;
+    }
+    if (records > this.limits.maxMessagesPerTransaction) throw new ActorMqError('TOO_MANY_TRANSACTIONS', `transaction ${txn.id} would hold ${records} messages, over maxMessagesPerTransaction ${this.limits.maxMessagesPerTransaction}`);
+    if (bytes > this.limits.maxBytesPerTransaction) throw new ActorMqError('MESSAGE_TOO_LARGE', `transaction ${txn.id} would hold ${bytes} bytes, over maxBytesPerTransaction ${this.limits.maxBytesPerTransaction}`);
+  }
+
+  /** Half messages are durable before the transaction counts them (and before the request is answered). */
+  private async addEntries(txn: Transaction, entries: ProduceEntry[]): Promise<TxnSendBody> {
+    const records: HalfRecord[] = entries.map((entry) => ({ k: 'h', g: txn.group, p: txn.producerId, t: entry.topic, n: entry.partition, b: entry.batch }));
+    const written = this.halfLog.write(txn.id, records).then(() => entries.forEach((entry) => this.hold(txn, entry)));
+    txn.halfWrites = txn.halfWrites.then(() => written).catch(() => undefined);
+    await written;
+    const messages = entries.reduce((sum, entry) => sum + readBatchHeader(entry.batch).recordCount, 0);
+    const event: TransactionEvent = { type: 'txn.send', messages };
+    if (this.live.get(txn.id) === txn && txn.actor.getSnapshot().can(event)) txn.actor.send(event);
+    else if (txn.state === 'rolledBack' || txn.state === 'rollingBack') this.refuseUnless(txn, event);
+    return { state: txn.state, messages: txn.recordCount };
+  }
+
+  private hold(txn: Transaction, entry: HalfEntry): void {
+    txn.entries.push({ topic: entry.topic, partition: entry.partition, batch: entry.batch });
+    txn.entryBytes += entry.batch.length;
+    txn.recordCount += readBatchHeader(entry.batch).recordCount;
+  }
+
+  private async commitMessages(id: string): Promise<void> {
+    const txn = this.live.get(id);
+    if (!txn || !(await this.recordOutcome(txn, 'commit'))) return;
+    // The commit stands from here on: applying it only waits for the partitions, however long.
+    await this.apply(id, txn.producerId, txn.entries);
+  }
+
+  private async recordRollback(id: string): Promise<void> {
+    const txn = this.live.get(id);
+    if (txn) await this.recordOutcome(txn, 'rollback');
+  }
+
+  /** Writes the outcome record after the transaction's half messages; false when there is nothing to record (no message). */
+  private async recordOutcome(txn: Transaction, outcome: TransactionOutcome): Promise<boolean> {
+    await txn.halfWrites;
+    if (txn.entries.length === 0) return false;
+    try {
+      await this.halfLog.write(txn.id, [{ k: 'o', g: txn.group, o: outcome }]);
+      return true;
+    } catch (error) {
+      txn.lastError = error instanceof Error ? error.message : String(error);
+      throw error;
+    }
+  }
+
+  /** Appends a committed transaction's messages, one batch per partition; idempotent, so safe to repeat after a crash. */
+  private apply(id: string, producerId: number, entries: readonly HalfEntry[]): Promise<void> {
+    const run = this.applyNow(id, producerId, entries).finally(() => this.applying.delete(run));
+    this.applying.add(run);
+    return run;
+  }
+
+  private async applyNow(id: string, producerId: number, entries: readonly HalfEntry[]): Promise<void> {
+    const now = this.deps.options.clock();
+    let appended = 0;
+    for (const list of entriesByPartition(entries).values()) {
+      const { topic, partition } = list[0]!;
+      const batch = commitBatch(list, producerId, now);
+      for (let delayMs = this.limits.applyRetryMs; ; delayMs = Math.min(delayMs * 2, this.limits.applyRetryMaxMs)) {
+        try {
+          await this.deps.topics.partition(topic, partition).append(batch, readBatchHeader(batch));
+          break;
+        } catch (error) {
+          if (this.closing) return; // re-applied on the next start
+          this.deps.logger.warn('commit append failed; retrying', { transaction: id, topic, partition, error });
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+        }
+      }
+      this.deps.faults?.afterCommitAppend?.(id, ++appended);
+    }
+    this.halfLog.write(id, [{ k: 'a' }]).catch((error: unknown) => this.deps.logger.warn('could not mark a commit applied; it is re-applied (idempotently) on restart', { transaction: id, error }));
+  }
+
+  private writeMarkers(txn: Transaction, records: HalfRecord[]): void {
+    this.halfLog.write(txn.id, records).catch((error: unknown) => this.deps.logger.warn('could not record a check answer', { transaction: txn.id, error }));
+  }
+
+  private checkNotClosing(): void {
+    if (this.closing) throw new ActorMqError('SHUTTING_DOWN', 'the broker is shutting down');
+  }
+}
+
+const maxGroupNameLength = 249;
+
+function checkGroupName(group: string): void {
+  if (group.length === 0 || group.length > maxGroupNameLength || !topicNamePattern.test(group)) {
+    throw new ActorMqError('INVALID_REQUEST', `producer group must be 1-${maxGroupNameLength} characters of [a-zA-Z0-9._-], got ${JSON.stringify(group)}`);
+  }
+}

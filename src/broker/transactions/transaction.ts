@@ -1,0 +1,93 @@
+/**
+ * Runtime state of one transaction beside its actor: the half messages it
+ * holds (also in the half log), its bounded history, and the callers waiting
+ * for its outcome. The actor (`txn/<id>`) runs `transactionMachine`; the
+ * manager creates it and supplies the machine's I/O.
+ */
+import type { Actor } from 'xstate';
+import type { transactionMachine } from '../../../machines/transaction.machine.js';
+import { ActorMqError } from '../../protocol/errors.js';
+import type { TransactionHistoryEntry, TransactionState, TransactionSummary } from '../../protocol/frames.js';
+import type { HalfEntry } from './half-log.js';
+
+export const endStates: ReadonlySet<TransactionState> = new Set(['committed', 'rolledBack']);
+
+/** A check sent to a producer and not yet answered. */
+export interface PendingCheck {
+  checkId: number;
+  connectionId: string;
+  /** Connections already asked for this check. */
+  tried: Set<string>;
+  timer: unknown;
+}
+
+interface EndWaiter { resolve(state: TransactionState): void; reject(error: unknown): void }
+
+export class Transaction {
+  actor!: Actor<typeof transactionMachine>;
+  readonly entries: HalfEntry[] = [];
+  entryBytes = 0;
+  recordCount = 0;
+  readonly history: TransactionHistoryEntry[] = [];
+  state: TransactionState = 'open';
+  pendingCheck: PendingCheck | undefined;
+  /** Half-log writes of this transaction still in flight: an outcome is recorded only after them. */
+  halfWrites: Promise<void> = Promise.resolve();
+  lastError: string | undefined;
+  private endWaiters: EndWaiter[] = [];
+
+  constructor(
+    readonly id: string,
+    readonly group: string,
+    readonly producerId: number,
+    readonly createdAt: number,
+    private readonly historyLength: number,
+  ) {}
+
+  get checks(): number {
+    return this.actor.getSnapshot().context.checks;
+  }
+
+  get ended(): boolean {
+    return endStates.has(this.state);
+  }
+
+  /** Called from the machine's entry actions (`noteState`). */
+  entered(state: TransactionState, cause: string, at: number): void {
+    const previous = this.state;
+    this.state = state;
+    this.history.push({ state, at, cause: describeCause(cause) });
+    if (this.history.length > this.historyLength) this.history.shift();
+    if (endStates.has(state)) this.settleWaiters((waiter) => waiter.resolve(state));
+    else if (state === 'half' && (previous === 'committing' || previous === 'rollingBack')) {
+      const error = new ActorMqError('STORAGE_ERROR', `transaction ${this.id}: the outcome could not be recorded (${this.lastError ?? 'unknown error'}); it is half again`);
+      this.settleWaiters((waiter) => waiter.reject(error));
+    }
+  }
+
+  /** Resolves with the end state once the transaction has one; rejects if recording the outcome failed. */
+  whenEnded(): Promise<TransactionState> {
+    if (this.ended) return Promise.resolve(this.state);
+    return new Promise((resolve, reject) => this.endWaiters.push({ resolve, reject }));
+  }
+
+  summary(now: number): TransactionSummary {
+    return { id: this.id, group: this.group, state: this.state, ageMs: now - this.createdAt, checks: this.checks, messages: this.recordCount };
+  }
+
+  private settleWaiters(settle: (waiter: EndWaiter) => void): void {
+    const waiters = this.endWaiters;
+    this.endWaiters = [];
+    waiters.forEach(settle);
+  }
+}
+
+/** Event types as a reader of the history wants them. */
+export function describeCause(eventType: string): string {
+  const delayed = /^xstate\.after\.([^.]+)\./.exec(eventType);
+  if (delayed) return delayed[1] === 'nextCheck' ? 'check due' : delayed[1]!;
+  const done = /^xstate\.(done|error)\.actor\.(.+)$/.exec(eventType);
+  if (done) return done[1] === 'done' ? `${done[2]} done` : `${done[2]} failed`;
+  if (eventType === 'xstate.init') return 'begin';
+  return eventType;
+}

@@ -3,14 +3,16 @@
 import { produce, produceUsage } from './produce.js';
 import { serve, serveUsage } from './serve.js';
 import { topic, topicUsage } from './topic.js';
+import { txn, txnUsage } from './txn.js';
 import { UsageError } from './args.js';
 
 const usage = `usage:
 ${serveUsage}
 ${topicUsage}
+${txnUsage}
 ${produceUsage}`;
 
-const commands: Record<string, (argv: string[]) => Promise<void>> = { serve, topic, produce };
+const commands: Record<string, (argv: string[]) => Promise<void>> = { serve, topic, txn, produce };
 
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;

@@ -3,11 +3,13 @@ import { startBroker } from '../broker/index.js';
 import type { BrokerOptions, FlushPolicy } from '../broker/index.js';
 import type { LogLevel } from '../logger.js';
 import { integerFlag, parse, stringFlag, UsageError } from './args.js';
+import { transactionFaultsFromEnvironment } from './faults.js';
 
 export const serveUsage = `actormq serve [--host 127.0.0.1] [--port 7070] [--data-dir ./data]
               [--flush sync|interval] [--flush-interval-ms 1000] [--auto-create-topics]
               [--token SECRET] [--log-level debug|info|warn|error|silent]
-              [--txn-check-after-ms 6000] [--txn-check-interval-ms 60000] [--txn-max-checks 15]`;
+              [--txn-check-after-ms 6000] [--txn-check-interval-ms 60000] [--txn-max-checks 15]
+              [--txn-timeout-ms 60000] [--txn-check-timeout-ms 3000]`;
 
 const logLevels = new Set(['debug', 'info', 'warn', 'error', 'silent']);
 
@@ -24,6 +26,8 @@ export async function serve(argv: string[]): Promise<void> {
     'txn-check-after-ms': { type: 'string' },
     'txn-check-interval-ms': { type: 'string' },
     'txn-max-checks': { type: 'string' },
+    'txn-timeout-ms': { type: 'string' },
+    'txn-check-timeout-ms': { type: 'string' },
   });
   const flush = stringFlag(values, 'flush');
   if (flush !== undefined && flush !== 'sync' && flush !== 'interval') throw new UsageError(`--flush must be sync or interval, got ${flush}`);
@@ -42,9 +46,11 @@ export async function serve(argv: string[]): Promise<void> {
       checkAfterMs: integerFlag(values, 'txn-check-after-ms'),
       checkIntervalMs: integerFlag(values, 'txn-check-interval-ms'),
       maxChecks: integerFlag(values, 'txn-max-checks'),
+      timeoutMs: integerFlag(values, 'txn-timeout-ms'),
+      checkTimeoutMs: integerFlag(values, 'txn-check-timeout-ms'),
     }),
   };
-  const broker = await startBroker(options);
+  const broker = await startBroker({ ...options, transactionFaults: transactionFaultsFromEnvironment() });
   process.stdout.write(`actormq broker listening on ${broker.url} (data dir ${broker.dataDir}, flush ${broker.options.flush})\n`);
   let stopping = false;
   const stop = (signal: string): void => {

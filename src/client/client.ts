@@ -9,6 +9,9 @@ import { Connection } from './connection.js';
 import { Metadata } from './metadata.js';
 import { resolveConnectOptions, resolveProducerOptions, type ConnectOptions, type ProducerOptions, type ResolvedConnectOptions } from './options.js';
 import { Producer } from './producer.js';
+import { describeTransaction, listTransactions, resolveTransaction } from './transaction-admin.js';
+import { TransactionProducer, type TransactionProducerOptions } from './transaction-producer.js';
+import type { TransactionOutcome, TransactionState, TransactionSummary, TxnStatusBody } from '../protocol/frames.js';
 import type { CreateTopicOptions, CreateTopicResult, FetchOptions, FetchResult } from './types.js';
 
 /**
@@ -25,6 +28,7 @@ export async function connect(url: string, options: ConnectOptions): Promise<Cli
 export class Client {
   private readonly metadata: Metadata;
   private readonly producers = new Set<Producer>();
+  private readonly transactionProducers = new Set<TransactionProducer>();
   private closing: Promise<void> | undefined;
 
   /** Made by `connect()`. */
@@ -43,6 +47,42 @@ export class Client {
     const producer = new Producer(this.connection, this.metadata, resolved, (closed) => this.producers.delete(closed));
     this.producers.add(producer);
     return producer;
+  }
+
+  /**
+   * A transaction producer of `group`, answering the group's check-backs with
+   * `checkLocalTransaction`. Returns at once; `await tp.ready` for the
+   * broker to know it.
+   */
+  transactionProducer(options: TransactionProducerOptions): TransactionProducer {
+    if (this.closing) throw new ConnectionClosedError('the client is closed');
+    const runtime = {
+      connection: this.connection, metadata: this.metadata,
+      routeChecks: (group: string, handler: Parameters<Connection['routeTransactionChecks']>[1]) => this.connection.routeTransactionChecks(group, handler),
+    };
+    const producer = new TransactionProducer(runtime, options, (closed) => this.transactionProducers.delete(closed));
+    this.transactionProducers.add(producer);
+    return producer;
+  }
+
+  /** The transaction's state: 'open' | 'half' | 'checking' | 'committed' | 'rolledBack' | 'parked' | … */
+  async transactionStatus(id: string): Promise<TransactionState> {
+    return (await describeTransaction(this.connection, id)).state;
+  }
+
+  /** The transaction's state, age, checks, messages and recent transitions. */
+  describeTransaction(id: string): Promise<TxnStatusBody> {
+    return describeTransaction(this.connection, id);
+  }
+
+  /** Every transaction without an outcome: `[{ id, group, state, ageMs, checks, messages }]`. */
+  listTransactions(): Promise<TransactionSummary[]> {
+    return listTransactions(this.connection);
+  }
+
+  /** Operator: commits or rolls back a parked transaction. */
+  resolveTransaction(id: string, outcome: TransactionOutcome): Promise<TransactionState> {
+    return resolveTransaction(this.connection, id, outcome);
   }
 
   /** Creates a topic (1 partition unless told); the same configuration again is no error (`created: false`). */
@@ -67,6 +107,7 @@ export class Client {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.all(Array.from(this.producers, (producer) => producer.close()));
+      await Promise.all(Array.from(this.transactionProducers, (producer) => producer.close()));
       await this.connection.close();
     })();
     return this.closing;

@@ -15,7 +15,8 @@
  */
 import { encodeFrame } from '../protocol/codec.js';
 import { ActorMqError, ConnectionClosedError, TimeoutError } from '../protocol/errors.js';
-import type { ErrorFrame, RequestFrame, ResultBodies, ServerFrame, WelcomeBody } from '../protocol/frames.js';
+import type { TxnCheckFrame } from '../protocol/frames.js';
+import type { ErrorFrame, RequestFrame, ResultBodies, WelcomeBody } from '../protocol/frames.js';
 import { backoffMs } from './backoff.js';
 import { handshake } from './handshake.js';
 import type { ResolvedConnectOptions } from './options.js';
@@ -54,6 +55,11 @@ export class Connection {
   private readonly aborter = new AbortController();
   private closing: Promise<void> | undefined;
 
+  /** Check-back handlers of transaction producers, by producer group. */
+  private readonly checkRoutes = new Map<string, (frame: TxnCheckFrame) => void>();
+  private readonly reconnectListeners = new Set<() => void>();
+  private sockets = 0;
+
   private constructor(readonly url: string, private readonly options: ResolvedConnectOptions) {}
 
   /** Resolves once the first hello succeeded; rejects with the typed error otherwise (no retry). */
@@ -83,6 +89,20 @@ export class Connection {
       if (this.canTransmit()) this.transmit(request);
       else this.queue.add(request);
     });
+  }
+
+  /** Routes `txnCheck` pushes of a producer group to `handler`; returns the function that removes the route. */
+  routeTransactionChecks(group: string, handler: (frame: TxnCheckFrame) => void): () => void {
+    this.checkRoutes.set(group, handler);
+    return () => {
+      if (this.checkRoutes.get(group) === handler) this.checkRoutes.delete(group);
+    };
+  }
+
+  /** Calls `listener` each time a new socket is open after a lost one (registrations tied to the old socket are gone); returns the function that removes it. */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
   }
 
   /** Rejects everything outstanding with ConnectionClosedError and closes the socket; resolves when it has closed. */
@@ -126,6 +146,7 @@ export class Connection {
     socket.onmessage = (event) => this.onMessage(event.data);
     socket.onclose = (event) => this.onSocketLost(`closed with code ${event.code}`);
     this.pump();
+    if (this.sockets++ > 0) for (const listener of this.reconnectListeners) listener();
   }
 
   private canTransmit(): boolean {
@@ -166,7 +187,7 @@ export class Connection {
   }
 
   private onMessage(data: unknown): void {
-    let frame: ServerFrame | null;
+    let frame: ReturnType<typeof parseServerFrame>;
     try {
       frame = parseServerFrame(data);
     } catch (error) {
@@ -177,6 +198,7 @@ export class Connection {
       return this.onSocketLost(`dropped: ${(error as Error).message}`);
     }
     if (frame === null) return;
+    if (frame.type === 'txnCheck') return this.checkRoutes.get(frame.group)?.(frame);
     const id = frame.id;
     if (id === undefined) {
       this.connectionError = wireError((frame as ErrorFrame).code, (frame as ErrorFrame).message);

@@ -5,6 +5,9 @@
 export { connect } from './client.js';
 export type { Client } from './client.js';
 export type { Producer } from './producer.js';
+export type {
+  TransactionProducer, Transaction, TransactionProducerOptions, TransactionCheck, LocalTransactionResult, HalfMessageResult, SendInTransactionResult,
+} from './transaction-producer.js';
 export type { ConnectOptions, ProducerOptions } from './options.js';
 export type {
   Message, SendResult, CreateTopicOptions, CreateTopicResult, FetchOptions, FetchedRecord, FetchResult,
@@ -12,6 +15,9 @@ export type {
 export type { TopicConfig, TopicSummary, PartitionDescription, DescribeTopicBody as TopicDescription } from '../protocol/frames.js';
 export { murmur2 } from './partitioner.js';
 export {
-  ActorMqError, UnknownTopicError, MessageTooLargeError, NotAuthorizedError, ConnectionClosedError, TimeoutError, errorTable,
+  ActorMqError, UnknownTopicError, MessageTooLargeError, NotAuthorizedError, ConnectionClosedError, TimeoutError, TransactionOutcomeUnknownError, errorTable,
 } from '../protocol/errors.js';
 export type { ErrorCode } from '../protocol/errors.js';
+export type {
+  TransactionState, TransactionSummary, TxnStatusBody as TransactionDescription, TransactionHistoryEntry, TransactionOutcome,
+} from '../protocol/frames.js';

@@ -5,7 +5,7 @@
  */
 import { decodeFrame } from '../protocol/codec.js';
 import { ActorMqError, errorFromCode, isErrorCode } from '../protocol/errors.js';
-import type { ServerFrame, WelcomeBody } from '../protocol/frames.js';
+import type { ServerFrame, TxnCheckFrame, WelcomeBody } from '../protocol/frames.js';
 
 function malformed(message: string): ActorMqError {
   return new ActorMqError('MALFORMED_FRAME', `broker sent a malformed frame: ${message}`);
@@ -20,7 +20,7 @@ function isUint(value: unknown): value is number {
  * another type (a push for a feature this client does not use); throws
  * `ActorMqError('MALFORMED_FRAME')` for anything that is not a frame.
  */
-export function parseServerFrame(data: unknown): ServerFrame | null {
+export function parseServerFrame(data: unknown): ServerFrame | TxnCheckFrame | null {
   if (!(data instanceof ArrayBuffer)) throw malformed('expected a binary message');
   let frame: unknown;
   try {
@@ -34,8 +34,17 @@ export function parseServerFrame(data: unknown): ServerFrame | null {
   if (type === 'error' && (id === undefined || isUint(id)) && typeof code === 'string' && typeof message === 'string') {
     return frame as ServerFrame;
   }
+  if (type === 'txnCheck') return checkTxnCheck(frame as Record<string, unknown>);
   if (typeof type === 'string' && type !== 'result' && type !== 'error') return null;
   throw malformed(`${JSON.stringify(type)} frame without a valid id, code or message`);
+}
+
+function checkTxnCheck(frame: Record<string, unknown>): TxnCheckFrame {
+  const { group, transactionId, checkId, ageMs, checks } = frame;
+  if (typeof group !== 'string' || typeof transactionId !== 'string' || !isUint(checkId) || !isUint(ageMs) || !isUint(checks)) {
+    throw malformed('txnCheck without group, transactionId, checkId, ageMs or checks');
+  }
+  return frame as unknown as TxnCheckFrame;
 }
 
 /** The error class for a code from the wire; a code this client does not know becomes INTERNAL_ERROR, keeping the original text. */

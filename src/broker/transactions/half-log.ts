@@ -18,7 +18,7 @@
  */
 import { join } from 'node:path';
 import { ActorMqError } from '../../protocol/errors.js';
-import { batchSizeAt, encodeRecordBatch, visitRecords, type RecordInput } from '../../protocol/record-batch.js';
+import { batchSizeAt, decodeRecords, encodeRecordBatch, type RecordInput } from '../../protocol/record-batch.js';
 import { PartitionLog, defaultLogOptions } from '../../storage/index.js';
 import type { Logger } from '../../logger.js';
 import type { TransactionOutcome } from '../../protocol/frames.js';
@@ -155,11 +155,11 @@ export class HalfLog {
       const { records } = await this.log.read(offset, replayReadBytes);
       if (records.length === 0) break;
       for (let pos = 0; pos < records.length; pos += batchSizeAt(records, pos)) {
-        visitRecords(records, pos, { copyBytes: true }, (recordOffset, timestamp, key, value) => {
-          if (recordOffset < offset) return;
-          apply(key as string, timestamp, value as HalfRecord);
-          offset = recordOffset + 1;
-        });
+        for (const record of decodeRecords(records, pos)) {
+          if (record.offset < offset) continue;
+          apply(record.key as string, record.timestamp, record.value as HalfRecord);
+          offset = record.offset + 1;
+        }
       }
     }
     const all = [...live.values()];

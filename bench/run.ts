@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultProduceBenchOptions, produceBench, produceLatencyBench, type LatencyResult } from './produce.js';
 import { formatRate } from './lib/stats.js';
+import { defaultPeersBenchOptions, peersBench } from './peers/compare.js';
 
 const scenarios: Record<string, (quick: boolean) => Promise<{ json: unknown; markdown: string }>> = {
   produce: async (quick) => {
@@ -25,6 +26,11 @@ const scenarios: Record<string, (quick: boolean) => Promise<{ json: unknown; mar
       '',
       latencyLine(latency),
     ].join('\n');
+    return { json: { options, ...result }, markdown };
+  },
+  peers: async (quick) => {
+    const options = quick ? { ...defaultPeersBenchOptions, runs: 1, timing: { durationMs: 2_000, warmupMs: 500 } } : defaultPeersBenchOptions;
+    const { markdown, ...result } = await peersBench(options);
     return { json: { options, ...result }, markdown };
   },
   'produce-latency': async (quick) => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultProduceBenchOptions, produceBench, produceLatencyBench, type LatencyResult } from './produce.js';
 import { formatRate } from './lib/stats.js';
+import { defaultTxnBenchOptions, txnBench } from './txn.js';
 import { defaultPeersBenchOptions, peersBench } from './peers/compare.js';
 
 const scenarios: Record<string, (quick: boolean) => Promise<{ json: unknown; markdown: string }>> = {
@@ -31,6 +32,22 @@ const scenarios: Record<string, (quick: boolean) => Promise<{ json: unknown; mar
   peers: async (quick) => {
     const options = quick ? { ...defaultPeersBenchOptions, runs: 1, timing: { durationMs: 2_000, warmupMs: 500 } } : defaultPeersBenchOptions;
     const { markdown, ...result } = await peersBench(options);
+    return { json: { options, ...result }, markdown };
+  },
+  txn: async (quick) => {
+    const options = quick ? { ...defaultTxnBenchOptions, runs: 1, durationMs: 2_000, openTransactions: 20_000 } : defaultTxnBenchOptions;
+    const result = await txnBench(options);
+    const { throughput, memory } = result;
+    const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+    const markdown = [
+      `Committed transactions (one 100 B message each, flush: sync, ${options.partitions} partitions, ${options.producers} producers × ${options.lanes} in flight, median of ${options.runs} run(s) of ${options.durationMs} ms)`,
+      '',
+      '| txn/s | runs |',
+      '| --- | --- |',
+      `| ${formatRate(throughput.txnPerSecond)} | ${throughput.runsTxnPerSecond.map(formatRate).join(', ')} |`,
+      '',
+      `${memory.openTransactions} open transactions (one half message each, opened in ${memory.openSeconds.toFixed(1)} s): broker RSS ${mib(memory.rssBytes)} (${mib(memory.rssBeforeBytes)} before, peak ${mib(memory.peakRssBytes)})`,
+    ].join('\n');
     return { json: { options, ...result }, markdown };
   },
   'produce-latency': async (quick) => {

@@ -191,7 +191,8 @@ export interface TxnEndBody { state: TransactionState }
 export interface TransactionHistoryEntry { state: TransactionState; at: number; cause: string }
 export interface TransactionSummary { id: string; group: string; state: TransactionState; ageMs: number; checks: number; messages: number }
 export interface TxnStatusBody extends TransactionSummary { history: TransactionHistoryEntry[] }
-export interface ListTransactionsBody { transactions: TransactionSummary[] }
+/** At most the broker's maxListed transactions (oldest first); `total` counts them all. */
+export interface ListTransactionsBody { transactions: TransactionSummary[]; total: number }
 
 export interface ResultBodies {
   joinGroup: JoinGroupBody;

@@ -49,11 +49,15 @@ export interface ReplayedTransaction {
 const batchBudgetBytes = 4 * 1024 * 1024;
 const replayReadBytes = 4 * 1024 * 1024;
 
+/** Upper estimate of a record's encoded size (msgpack map with short keys). */
+function recordBytes(record: HalfRecord): number {
+  return record.k === 'h' ? record.b.length + 64 : 64;
+}
+
 interface Waiter { resolve(): void; reject(error: unknown): void }
 
 export class HalfLog {
   private queued: RecordInput[] = [];
-  private queuedBytes = 0;
   private waiters: Waiter[] = [];
   private scheduled = false;
   private writing: Promise<void> = Promise.resolve();
@@ -74,10 +78,7 @@ export class HalfLog {
 
   /** Resolves once every record is durable; records of one call stay in order and in one batch when they fit. */
   write(id: string, records: readonly HalfRecord[]): Promise<void> {
-    for (const record of records) {
-      this.queued.push({ key: id, value: record });
-      this.queuedBytes += record.k === 'h' ? record.b.length + 64 : 64;
-    }
+    for (const record of records) this.queued.push({ key: id, value: record });
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (!this.scheduled) {
       this.scheduled = true;
@@ -91,35 +92,39 @@ export class HalfLog {
     await this.log.close();
   }
 
+  /** Appends everything queued now (one batch per budget), then waits for the group commit that covers it. */
   private flush(): void {
     this.scheduled = false;
     const records = this.queued;
     const waiters = this.waiters;
     this.queued = [];
-    this.queuedBytes = 0;
     this.waiters = [];
-    this.writing = this.writing.then(async () => {
-      try {
-        const now = this.clock();
-        for (let start = 0; start < records.length;) {
-          let end = start;
-          let bytes = 0;
-          while (end < records.length && (end === start || bytes < batchBudgetBytes)) {
-            const value = records[end]!.value as HalfRecord;
-            bytes += value.k === 'h' ? value.b.length + 64 : 64;
-            end++;
-          }
-          this.log.append(encodeRecordBatch(records.slice(start, end), { now }));
-          start = end;
+    let durable: Promise<void>;
+    try {
+      const now = this.clock();
+      for (let start = 0; start < records.length;) {
+        let end = start;
+        let bytes = 0;
+        while (end < records.length && (end === start || bytes < batchBudgetBytes)) {
+          bytes += recordBytes(records[end]!.value as HalfRecord);
+          end++;
         }
-        await this.log.durable();
-        for (const waiter of waiters) waiter.resolve();
-      } catch (error) {
+        this.log.append(encodeRecordBatch(records.slice(start, end), { now }));
+        start = end;
+      }
+      durable = this.log.durable();
+    } catch (error) {
+      durable = Promise.reject(error);
+    }
+    const settled = durable.then(
+      () => waiters.forEach((waiter) => waiter.resolve()),
+      (error: unknown) => {
         this.logger.error('half log write failed', { error });
         const failure = new ActorMqError('STORAGE_ERROR', `half log: ${error instanceof Error ? error.message : String(error)}`);
-        for (const waiter of waiters) waiter.reject(failure);
-      }
-    });
+        waiters.forEach((waiter) => waiter.reject(failure));
+      },
+    );
+    this.writing = Promise.all([this.writing, settled]).then(() => undefined);
   }
 
   /** Reads the whole log: the transactions without an outcome, and those whose commit was recorded but not applied. */

@@ -18,6 +18,8 @@ export interface TransactionLimits {
   maxProducersPerGroup: number;
   /** Producer groups with registered producers. */
   maxProducerGroups: number;
+  /** Transactions one listTransactions answer shows (oldest first); `total` tells how many there are. */
+  maxListed: number;
   /** Checks outstanding at once, broker-wide: a restart with many pending transactions does not flood producers. */
   maxChecksInFlight: number;
   /** First delay before re-appending a commit whose target partition refused (not ready); doubles up to the max. */
@@ -33,6 +35,7 @@ export const defaultTransactionLimits: TransactionLimits = {
   maxEndedRemembered: 10_000,
   maxProducersPerGroup: 1_000,
   maxProducerGroups: 10_000,
+  maxListed: 10_000, // ~1 MiB of summaries: well inside one frame
   maxChecksInFlight: 10_000,
   applyRetryMs: 100,
   applyRetryMaxMs: 5_000,

@@ -14,7 +14,7 @@ import { createActor, fromPromise } from 'xstate';
 import { transactionMachine, type OutcomeInput, type TransactionEvent } from '../../../machines/transaction.machine.js';
 import { ActorMqError } from '../../protocol/errors.js';
 import type {
-  CheckAnswer, ListTransactionsBody, ProduceEntry, TransactionOutcome, TransactionState, TxnBeginBody, TxnEndBody, TxnSendBody, TxnStatusBody,
+  CheckAnswer, ListTransactionsBody, ProduceEntry, TransactionOutcome, TransactionState, TransactionSummary, TxnBeginBody, TxnEndBody, TxnSendBody, TxnStatusBody,
 } from '../../protocol/frames.js';
 import { topicNamePattern } from '../../protocol/limits.js';
 import { checkBatch, readBatchHeader } from '../../protocol/record-batch.js';
@@ -186,7 +186,12 @@ export class TransactionManager {
 
   list(): ListTransactionsBody {
     const now = this.deps.options.clock();
-    return { transactions: [...this.live.values()].map((txn) => txn.summary(now)) };
+    const transactions: TransactionSummary[] = [];
+    for (const txn of this.live.values()) {
+      if (transactions.length >= this.limits.maxListed) break;
+      transactions.push(txn.summary(now));
+    }
+    return { transactions, total: this.live.size };
   }
 
   get openCount(): number {

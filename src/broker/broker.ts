@@ -13,6 +13,7 @@ import { defaultGroupLimits, GroupRegistry } from './groups/group-registry.js';
 import { OffsetStore } from './groups/offset-store.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { Inspector } from '../inspect/inspector.js';
+import { createUiHandler } from '../inspect/http-ui.js';
 import { MetadataStore } from './metadata-store.js';
 import { resolveBrokerOptions, type BrokerOptions, type ResolvedBrokerOptions } from './options.js';
 import type { BrokerServices } from './request-handlers.js';
@@ -60,9 +61,7 @@ export async function startBroker(options: BrokerOptions & { transactionFaults?:
 
 async function serve(services: BrokerServices, logger: Logger, unlock: () => Promise<void>): Promise<Broker> {
   const { options } = services;
-  const httpServer = createServer((_request, response) => {
-    response.writeHead(426, { 'content-type': 'text/plain' }).end('actormq speaks WebSocket on this port\n');
-  });
+  const httpServer = createServer(createUiHandler()); // plain HTTP: the visualiser page
   const wss = new WebSocketServer({ server: httpServer, maxPayload: options.limits.maxFrameBytes, perMessageDeflate: false });
   const sessions = new Set<ConnectionSession>();
   let nextConnectionId = 1;

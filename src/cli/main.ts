@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `actormq` command. */
+import { machines, machinesUsage } from './machines.js';
 import { produce, produceUsage } from './produce.js';
 import { serve, serveUsage } from './serve.js';
 import { topic, topicUsage } from './topic.js';
@@ -10,9 +11,10 @@ const usage = `usage:
 ${serveUsage}
 ${topicUsage}
 ${txnUsage}
-${produceUsage}`;
+${produceUsage}
+${machinesUsage}`;
 
-const commands: Record<string, (argv: string[]) => Promise<void>> = { serve, topic, txn, produce };
+const commands: Record<string, (argv: string[]) => Promise<void>> = { serve, topic, txn, produce, machines };
 
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;

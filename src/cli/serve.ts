@@ -1,5 +1,6 @@
 /** `actormq serve`: runs a broker until SIGINT or SIGTERM, then shuts down gracefully. */
 import { startBroker } from '../broker/index.js';
+import { uiUrl } from '../inspect/http-ui.js';
 import type { BrokerOptions, FlushPolicy } from '../broker/index.js';
 import type { LogLevel } from '../logger.js';
 import { integerFlag, parse, stringFlag, UsageError } from './args.js';
@@ -52,6 +53,7 @@ export async function serve(argv: string[]): Promise<void> {
   };
   const broker = await startBroker({ ...options, transactionFaults: transactionFaultsFromEnvironment() });
   process.stdout.write(`actormq broker listening on ${broker.url} (data dir ${broker.dataDir}, flush ${broker.options.flush})\n`);
+  process.stdout.write(`visualiser: ${uiUrl(broker.url)}${options.token === undefined ? '' : '?token=<token>'}\n`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

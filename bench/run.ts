@@ -8,10 +8,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultProduceBenchOptions, produceBench, produceLatencyBench, type LatencyResult } from './produce.js';
 import { formatRate } from './lib/stats.js';
+import { defaultLatencySweepOptions, latencyMarkdown, latencySvg, latencySweep } from './latency.js';
+import { defaultScaleBenchOptions, scaleBench, scaleMarkdown } from './scale.js';
 import { defaultTxnBenchOptions, txnBench } from './txn.js';
 import { defaultPeersBenchOptions, peersBench } from './peers/compare.js';
 
-const scenarios: Record<string, (quick: boolean) => Promise<{ json: unknown; markdown: string }>> = {
+const scenarios: Record<string, (quick: boolean, outDir: string) => Promise<{ json: unknown; markdown: string }>> = {
   produce: async (quick) => {
     const options = quick ? { ...defaultProduceBenchOptions, runs: 1, durationMs: 1_500, latencyDurationMs: 1_500 } : defaultProduceBenchOptions;
     const result = await produceBench(options);
@@ -50,6 +52,18 @@ const scenarios: Record<string, (quick: boolean) => Promise<{ json: unknown; mar
     ].join('\n');
     return { json: { options, ...result }, markdown };
   },
+  scale: async (quick) => {
+    const options = quick ? { ...defaultScaleBenchOptions, partitions: 2_000, idleMs: 3_000 } : defaultScaleBenchOptions;
+    const result = await scaleBench(options);
+    return { json: { options, ...result }, markdown: scaleMarkdown(result) };
+  },
+  latency: async (quick, outDir) => {
+    const options = quick ? { ...defaultLatencySweepOptions, runs: 1, durationMs: 2_000, warmupMs: 500 } : defaultLatencySweepOptions;
+    const points = await latencySweep(options);
+    const svg = join(outDir, `latency-${stamp()}.svg`);
+    await writeFile(svg, latencySvg(points));
+    return { json: { options, points }, markdown: `${latencyMarkdown(points, options)}\n\nchart: ${svg}` };
+  },
   'produce-latency': async (quick) => {
     const latency = await produceLatencyBench(quick ? { ...defaultProduceBenchOptions, latencyDurationMs: 1_500 } : defaultProduceBenchOptions);
     return { json: latency, markdown: latencyLine(latency) };
@@ -58,6 +72,10 @@ const scenarios: Record<string, (quick: boolean) => Promise<{ json: unknown; mar
 
 function latencyLine(latency: LatencyResult): string {
   return `Produce→ack latency at ${latency.ratePerSecond} msgs/s (${latency.samples} samples): p50 ${latency.p50Ms.toFixed(2)} ms, p99 ${latency.p99Ms.toFixed(2)} ms, p99.9 ${latency.p999Ms.toFixed(2)} ms`;
+}
+
+function stamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-');
 }
 
 async function main(): Promise<void> {
@@ -69,9 +87,9 @@ async function main(): Promise<void> {
   await mkdir(outDir, { recursive: true });
   for (const name of names) {
     process.stdout.write(`▶ ${name}\n`);
-    const { json, markdown } = await scenarios[name]!(values.quick === true);
+    const { json, markdown } = await scenarios[name]!(values.quick === true, outDir);
     process.stdout.write(`\n${markdown}\n\nmachine: ${machine}\n`);
-    const file = join(outDir, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    const file = join(outDir, `${name}-${stamp()}.json`);
     await writeFile(file, JSON.stringify({ scenario: name, machine, at: new Date().toISOString(), result: json }, null, 2));
     process.stdout.write(`results: ${file}\n`);
   }

@@ -8,6 +8,7 @@ import { spawnBroker, type BrokerProcess } from '../../bench/lib/broker-process.
 import { tempDir } from '../../bench/lib/temp-dir.js';
 import { CutProxy } from '../helpers/cut-proxy.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
 
 const transactions = { checkAfterMs: 200, checkIntervalMs: 300, maxChecks: 3, timeoutMs: 1_000, checkTimeoutMs: 300 };
 const cli = join(import.meta.dirname, '../../dist/src/cli/main.js');
@@ -136,6 +137,21 @@ describe('transactions end to end (in-process broker)', () => {
     await expect.poll(() => admin.transactionStatus(tx.id), { timeout: 5_000 }).toBe('committed');
     expect(asked).toContain('B');
     expect(await readTopic(admin, 'orders', 3)).toEqual([{ order: 42 }]);
+  });
+
+  it('registers a transaction producer again after its connection drops and reconnects', async () => {
+    await setUp();
+    const proxy = await CutProxy.start(broker.url);
+    cleanups.push(() => proxy.close());
+    const flaky = await open(proxy.url);
+    const tp = flaky.transactionProducer({ group: 'flaky-service', checkLocalTransaction: () => 'commit' });
+    await tp.ready;
+    proxy.drop(); // the broker forgets the registration with the socket
+    const raw = await RawClient.greeted(broker.url, 'unregistered-producer');
+    cleanups.push(() => raw.close());
+    const begun = await raw.request({ type: 'txnBegin', group: 'flaky-service', entries: [{ topic: 'audit', partition: 0, batch: encodeRecordBatch([{ value: 'via check' }], { now: 1 }) }] });
+    // Only the reconnected producer can answer this check.
+    await expect.poll(async () => (await raw.request({ type: 'txnStatus', transactionId: begun.body.transactionId })).body.state, { timeout: 5_000 }).toBe('committed');
   });
 
   it('parks after maxChecks unknowns (kept and listed); resolve commits it', async () => {

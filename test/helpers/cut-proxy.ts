@@ -32,6 +32,11 @@ export class CutProxy {
     return proxy;
   }
 
+  /** Destroys every connection; new ones are let through (a network blip). */
+  drop(): void {
+    for (const socket of this.sockets) socket.destroy();
+  }
+
   /** Destroys every connection and refuses new ones. */
   cut(): void {
     this.cutOff = true;

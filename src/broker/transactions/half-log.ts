@@ -138,7 +138,8 @@ export class HalfLog {
         return;
       }
       if (!txn) {
-        if (record.k !== 'h') return; // a marker for a transaction already gone
+        // A marker for a transaction already gone, or a half message written after its outcome: neither starts one.
+        if (record.k !== 'h' || ended.has(id)) return;
         txn = { id, group: record.g, producerId: record.p, entries: [], checks: 0, parked: false, outcome: undefined, firstAt: timestamp };
         live.set(id, txn);
       }

@@ -133,8 +133,11 @@ export class TransactionManager {
 
   async send(group: string, id: string, entries: ProduceEntry[]): Promise<TxnSendBody> {
     const txn = this.find(group, id);
-    this.refuseUnless(txn, { type: 'txn.send', messages: 1 });
+    const event: TransactionEvent = { type: 'txn.send', messages: 1 };
+    this.refuseUnless(txn, event);
     await this.checkEntries(txn, entries);
+    // Again: an outcome may have started meanwhile, and a half message must never follow its outcome in the log.
+    this.refuseUnless(txn, event);
     return this.addEntries(txn, entries);
   }
 
@@ -299,7 +302,11 @@ export class TransactionManager {
     if (bytes > this.limits.maxBytesPerTransaction) throw new ActorMqError('MESSAGE_TOO_LARGE', `transaction ${txn.id} would hold ${bytes} bytes, over maxBytesPerTransaction ${this.limits.maxBytesPerTransaction}`);
   }
 
-  /** Half messages are durable before the transaction counts them (and before the request is answered). */
+  /**
+   * Half messages are durable before the transaction counts them (and before
+   * the request is answered). Called in the same turn as the state check: the
+   * write is queued before any outcome record, which waits for `halfWrites`.
+   */
   private async addEntries(txn: Transaction, entries: ProduceEntry[]): Promise<TxnSendBody> {
     const records: HalfRecord[] = entries.map((entry) => ({ k: 'h', g: txn.group, p: txn.producerId, t: entry.topic, n: entry.partition, b: entry.batch }));
     const written = this.halfLog.write(txn.id, records).then(() => entries.forEach((entry) => this.hold(txn, entry)));

@@ -1,0 +1,58 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { HalfLog } from '../../../src/broker/transactions/half-log.js';
+import { silentLogger } from '../../../src/logger.js';
+import { encodeRecordBatch } from '../../../src/protocol/record-batch.js';
+import { tempDir } from '../../../bench/lib/temp-dir.js';
+
+const batch = (value: string) => encodeRecordBatch([{ value }], { now: 5 });
+const half = (value: string, partition = 0) => ({ k: 'h' as const, g: 'g', p: 7, t: 'orders', n: partition, b: batch(value) });
+
+describe('half log', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  afterEach(async () => dir.remove());
+
+  async function reopen(write: (log: HalfLog) => Promise<void>) {
+    dir = await tempDir();
+    const log = await HalfLog.open(dir.path, 1 << 20, () => 1_000, silentLogger);
+    await write(log);
+    await log.close();
+    const again = await HalfLog.open(dir.path, 1 << 20, () => 2_000, silentLogger);
+    const replayed = await again.replay();
+    await again.close();
+    return replayed;
+  }
+
+  it('rebuilds pending transactions with their messages, checks and parking; forgets rolled-back and applied ones', async () => {
+    const replayed = await reopen(async (log) => {
+      await Promise.all([
+        log.write('txn-1', [half('a'), half('b', 1)]),
+        log.write('txn-2', [half('c')]),
+        log.write('txn-3', [half('d')]),
+        log.write('txn-4', [half('e')]),
+      ]);
+      await log.write('txn-1', [{ k: 'c', g: 'g', c: 2 }]);
+      await log.write('txn-2', [{ k: 'o', g: 'g', o: 'rollback' }]);
+      await log.write('txn-3', [{ k: 'o', g: 'g', o: 'commit' }]);
+      await log.write('txn-4', [{ k: 'c', g: 'g', c: 3 }, { k: 'p', g: 'g' }]);
+      await log.write('txn-4', [{ k: 'o', g: 'g', o: 'commit' }, { k: 'a' }]);
+      await log.write('txn-2', [half('late')]); // after its outcome: starts nothing
+    });
+    expect(replayed.pending.map((t) => ({ id: t.id, entries: t.entries.length, checks: t.checks, parked: t.parked, firstAt: t.firstAt }))).toEqual([
+      { id: 'txn-1', entries: 2, checks: 2, parked: false, firstAt: 1_000 },
+    ]);
+    expect(replayed.unapplied.map((t) => t.id)).toEqual(['txn-3']);
+    expect(replayed.ended).toEqual([
+      { id: 'txn-2', group: 'g', outcome: 'rollback' },
+      { id: 'txn-3', group: 'g', outcome: 'commit' },
+      { id: 'txn-4', group: 'g', outcome: 'commit' },
+    ]);
+  });
+
+  it('keeps a parked transaction parked', async () => {
+    const replayed = await reopen(async (log) => {
+      await log.write('txn-9', [half('x')]);
+      await log.write('txn-9', [{ k: 'c', g: 'g', c: 15 }, { k: 'p', g: 'g' }]);
+    });
+    expect(replayed.pending).toEqual([expect.objectContaining({ id: 'txn-9', parked: true, checks: 15, producerId: 7 })]);
+  });
+});

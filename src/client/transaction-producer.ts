@@ -65,6 +65,9 @@ export interface TransactionRuntime {
 
 const answers = new Set<unknown>(['commit', 'rollback', 'unknown']);
 
+/** Per connection and group, the producer that answers check-backs: the most recent one (the broker registers a connection once per group). */
+const checkers = new WeakMap<Connection, Map<string, TransactionProducer>>();
+
 export class TransactionProducer {
   readonly group: string;
   /** Resolves once the broker knows this client as a producer of the group (check-backs may come from then on). */
@@ -82,6 +85,9 @@ export class TransactionProducer {
     this.group = options.group;
     this.check = options.checkLocalTransaction;
     this.stopRouting = runtime.routeChecks(this.group, (frame) => void this.answer(frame));
+    let byGroup = checkers.get(runtime.connection);
+    if (!byGroup) checkers.set(runtime.connection, (byGroup = new Map()));
+    byGroup.set(this.group, this);
     // The broker forgets a socket's registrations when it closes: register again on the next one.
     this.stopWatching = runtime.connection.onReconnect(() => void this.register().catch(() => undefined));
     this.ready = this.register();
@@ -119,13 +125,20 @@ export class TransactionProducer {
     return { transactionId: tx.id, local, state: await tx.end(local) };
   }
 
-  /** Stops answering check-backs here (other producers of the group still do). Transactions already begun stay valid. */
+  /**
+   * Stops answering check-backs here (other producers of the group still do).
+   * Transactions already begun stay valid. Of several producers of one group
+   * on one client, the most recent answers the checks.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.stopRouting();
     this.stopWatching();
     this.onClose(this);
+    const byGroup = checkers.get(this.runtime.connection);
+    if (byGroup?.get(this.group) !== this) return; // a newer producer of the group on this client answers its checks
+    byGroup.delete(this.group);
     if (!this.runtime.connection.isClosed) {
       await this.runtime.connection.request({ type: 'txnUnregister', group: this.group }).catch(() => undefined);
     }

@@ -45,6 +45,8 @@ export interface TransactionContext extends Required<TransactionInput> {
   unansweredChecks: number;
   /** The last check went unanswered: check again as soon as a producer arrives. */
   overdue: boolean;
+  /** No check since the last half message (or since a broker restart): the next one waits checkAfterMs, later ones checkIntervalMs. */
+  firstCheckDue: boolean;
 }
 
 export type TransactionOutcome = 'commit' | 'rollback';
@@ -99,10 +101,11 @@ export const transactionMachine = setup({
   actions: {
     countMessages: assign({
       messages: ({ context, event }) => context.messages + (event.type === 'txn.send' || event.type === 'txn.restore' ? event.messages : 0),
+      firstCheckDue: true,
     }),
     countCheck: assign({ checks: ({ context }) => context.checks + 1 }),
     markOverdue: assign({ overdue: true, unansweredChecks: ({ context }) => context.unansweredChecks + 1 }),
-    clearOverdue: assign({ overdue: false }),
+    startCheck: assign({ overdue: false, firstCheckDue: false }),
     // Supplied by the runtime: ask one live producer of the group (the answer comes back as check.answered / check.unanswered).
     requestCheck: () => {},
     // Supplied by the runtime: record the entered state in the bounded history (params.state) and durable markers.
@@ -118,12 +121,12 @@ export const transactionMachine = setup({
   },
   delays: {
     timeout: ({ context }) => context.timeoutMs,
-    // The first check waits checkAfterMs; once a check was answered `unknown` or went unanswered, checkIntervalMs.
-    nextCheck: ({ context }) => (context.checks === 0 && context.unansweredChecks === 0 ? context.checkAfterMs : context.checkIntervalMs),
+    // checkAfterMs after the last half message (or a restart); checkIntervalMs after a check that settled nothing.
+    nextCheck: ({ context }) => (context.firstCheckDue ? context.checkAfterMs : context.checkIntervalMs),
   },
 }).createMachine({
   id: 'transaction',
-  context: ({ input }) => ({ checks: 0, ...input, messages: 0, unansweredChecks: 0, overdue: false }),
+  context: ({ input }) => ({ checks: 0, ...input, messages: 0, unansweredChecks: 0, overdue: false, firstCheckDue: true }),
   initial: 'open',
   states: {
     open: {
@@ -151,7 +154,7 @@ export const transactionMachine = setup({
       },
     },
     checking: {
-      entry: [{ type: 'noteState', params: { state: 'checking' } }, 'clearOverdue', 'requestCheck'],
+      entry: [{ type: 'noteState', params: { state: 'checking' } }, 'startCheck', 'requestCheck'],
       on: {
         'check.answered': [
           { guard: 'answeredCommit', target: 'committing', actions: 'countCheck' },

@@ -63,6 +63,17 @@ describe('transaction machine: rules', () => {
     expect(actor.getSnapshot().context.checks).toBe(2);
   });
 
+  it('after a restart, checks checkAfterMs after it (not checkIntervalMs), whatever checks came before', () => {
+    const clock = new SimulatedClock();
+    const actor = createActor(controlledMachine(new ControlledActors()), { input: { ...input, checks: 1 }, clock });
+    actor.start();
+    actor.send({ type: 'txn.restore', messages: 1, parked: false });
+    clock.increment(input.checkAfterMs);
+    expect(actor.getSnapshot().value).toBe('checking');
+    actor.send({ type: 'check.answered', answer: 'unknown' });
+    expect(actor.getSnapshot().value).toBe('parked');
+  });
+
   it('does not spend the check budget on unanswered checks', () => {
     const { actor, clock } = start();
     actor.send({ type: 'txn.send', messages: 1 });

@@ -8,4 +8,4 @@ export type { GroupInput, GroupContext, GroupEvent } from './group.machine.js';
 export { groupMemberMachine } from './group-member.machine.js';
 export type { GroupMemberInput, GroupMemberContext, GroupMemberEvent } from './group-member.machine.js';
 export { transactionMachine } from './transaction.machine.js';
-export type { TransactionInput, TransactionContext, TransactionEvent, TransactionOutcome, CheckAnswer, OutcomeInput } from './transaction.machine.js';
+export type { TransactionInput, TransactionContext, TransactionEvent, TransactionOutcome, CheckAnswer } from './transaction.machine.js';

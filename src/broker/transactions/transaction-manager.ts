@@ -10,8 +10,8 @@
  * id (unique across restarts) that stamps its commit batches, making a
  * re-applied commit a duplicate the partitions recognise.
  */
-import { createActor, fromPromise } from 'xstate';
-import { transactionMachine, type OutcomeInput, type TransactionEvent } from '../../../machines/transaction.machine.js';
+import { createActor } from 'xstate';
+import { transactionMachine, type TransactionEvent } from '../../../machines/transaction.machine.js';
 import { ActorMqError } from '../../protocol/errors.js';
 import type {
   CheckAnswer, ListTransactionsBody, ProduceEntry, TransactionOutcome, TransactionState, TransactionSummary, TxnBeginBody, TxnEndBody, TxnSendBody, TxnStatusBody,
@@ -76,10 +76,10 @@ export class TransactionManager {
           const txn = this.live.get(context.id);
           if (txn) this.dispatcher.start(txn);
         },
-      },
-      actors: {
-        commitMessages: fromPromise<void, OutcomeInput>(({ input }) => this.commitMessages(input.id)),
-        recordRollback: fromPromise<void, OutcomeInput>(({ input }) => this.recordRollback(input.id)),
+        recordOutcome: ({ context }, params: { outcome: TransactionOutcome }) => {
+          const txn = this.live.get(context.id);
+          if (txn) this.recordOutcome(txn, params.outcome);
+        },
       },
     });
   }
@@ -325,29 +325,27 @@ export class TransactionManager {
     txn.recordCount += readBatchHeader(entry.batch).recordCount;
   }
 
-  private async commitMessages(id: string): Promise<void> {
-    const txn = this.live.get(id);
-    if (!txn || !(await this.recordOutcome(txn, 'commit'))) return;
-    // The commit stands from here on: applying it only waits for the partitions, however long.
-    await this.apply(id, txn.producerId, txn.entries);
-  }
-
-  private async recordRollback(id: string): Promise<void> {
-    const txn = this.live.get(id);
-    if (txn) await this.recordOutcome(txn, 'rollback');
+  /** Runs the outcome's I/O and reports it to the machine: outcome.recorded, or outcome.failed when the record could not be made durable. */
+  private recordOutcome(txn: Transaction, outcome: TransactionOutcome): void {
+    this.writeOutcome(txn, outcome).then(
+      async (written) => {
+        // A recorded commit stands: applying it only waits for the partitions, however long.
+        if (written && outcome === 'commit') await this.apply(txn.id, txn.producerId, txn.entries);
+        this.sendEvent(txn, { type: 'outcome.recorded' });
+      },
+      (error: unknown) => {
+        txn.lastError = error instanceof Error ? error.message : String(error);
+        this.sendEvent(txn, { type: 'outcome.failed', error: txn.lastError });
+      },
+    );
   }
 
   /** Writes the outcome record after the transaction's half messages; false when there is nothing to record (no message). */
-  private async recordOutcome(txn: Transaction, outcome: TransactionOutcome): Promise<boolean> {
+  private async writeOutcome(txn: Transaction, outcome: TransactionOutcome): Promise<boolean> {
     await txn.halfWrites;
     if (txn.entries.length === 0) return false;
-    try {
-      await this.halfLog.write(txn.id, [{ k: 'o', g: txn.group, o: outcome }]);
-      return true;
-    } catch (error) {
-      txn.lastError = error instanceof Error ? error.message : String(error);
-      throw error;
-    }
+    await this.halfLog.write(txn.id, [{ k: 'o', g: txn.group, o: outcome }]);
+    return true;
   }
 
   /** Appends a committed transaction's messages, one batch per partition; idempotent, so safe to repeat after a crash. */

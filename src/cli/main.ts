@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 /** The `actormq` command. */
+import { consume, consumeUsage } from './consume.js';
+import { group, groupUsage } from './group.js';
 import { machines, machinesUsage } from './machines.js';
 import { produce, produceUsage } from './produce.js';
 import { serve, serveUsage } from './serve.js';
@@ -12,9 +14,11 @@ ${serveUsage}
 ${topicUsage}
 ${txnUsage}
 ${produceUsage}
+${consumeUsage}
+${groupUsage}
 ${machinesUsage}`;
 
-const commands: Record<string, (argv: string[]) => Promise<void>> = { serve, topic, txn, produce, machines };
+const commands: Record<string, (argv: string[]) => Promise<void>> = { serve, topic, txn, produce, consume, group, machines };
 
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;

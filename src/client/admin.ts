@@ -1,13 +1,13 @@
 /**
- * Topic administration and the low-level fetch: one request each, arguments
+ * Topic and group administration and the low-level fetch: one request each, arguments
  * checked before anything is sent.
  */
 import { ActorMqError } from '../protocol/errors.js';
-import type { DescribeTopicBody, TopicConfig, TopicSummary } from '../protocol/frames.js';
+import type { DescribeGroupBody, DescribeTopicBody, TopicConfig, TopicSummary } from '../protocol/frames.js';
 import { batchAttribute, batchHeaderBytes, batchSizeAt, checkBatch, decodeRecords } from '../protocol/record-batch.js';
 import type { Connection } from './connection.js';
-import type { CreateTopicOptions, CreateTopicResult, FetchedRecord, FetchOptions, FetchResult } from './types.js';
-import { checkOptionNames, checkTopicName, integerArgument, integerOption } from './validate.js';
+import type { CreateTopicOptions, CreateTopicResult, FetchedRecord, FetchOptions, FetchResult, GroupSummary } from './types.js';
+import { checkOptionNames, checkTopicName, integerArgument, integerOption, invalid } from './validate.js';
 
 const topicConfigNames = ['retentionMs', 'retentionBytes', 'segmentBytes', 'segmentMs'] as const;
 const defaultFetchBytes = 1024 * 1024;
@@ -32,6 +32,16 @@ export async function listTopics(connection: Connection): Promise<TopicSummary[]
 export async function describeTopic(connection: Connection, name: string): Promise<DescribeTopicBody> {
   checkTopicName(name);
   return connection.request({ type: 'describeTopic', topic: name });
+}
+
+export async function listGroups(connection: Connection): Promise<GroupSummary[]> {
+  const body = await connection.request({ type: 'listGroups' });
+  return body.groups.map(({ group, state, members }) => ({ group, state, members }));
+}
+
+export async function describeGroup(connection: Connection, group: string): Promise<DescribeGroupBody> {
+  if (typeof group !== 'string' || group.length === 0) throw invalid(`group must be a non-empty string, got ${JSON.stringify(group)}`);
+  return connection.request({ type: 'describeGroup', group });
 }
 
 /**

@@ -1,18 +1,22 @@
 /**
  * `connect()` and the Client: one connection to one broker, shared by the
- * client's producers and admin calls.
+ * client's producers, consumers and admin calls.
  */
 import { ConnectionClosedError } from '../protocol/errors.js';
-import type { DescribeTopicBody, TopicSummary } from '../protocol/frames.js';
-import { createTopic, describeTopic, fetchRecords, listTopics } from './admin.js';
+import type { DescribeGroupBody, DescribeTopicBody, TopicSummary } from '../protocol/frames.js';
+import { createTopic, describeGroup, describeTopic, fetchRecords, listGroups, listTopics } from './admin.js';
 import { Connection } from './connection.js';
+import { Consumer } from './consumer.js';
 import { Metadata } from './metadata.js';
-import { resolveConnectOptions, resolveProducerOptions, type ConnectOptions, type ProducerOptions, type ResolvedConnectOptions } from './options.js';
+import {
+  resolveConnectOptions, resolveConsumerOptions, resolveProducerOptions,
+  type ConnectOptions, type ConsumerOptions, type ProducerOptions, type ResolvedConnectOptions,
+} from './options.js';
 import { Producer } from './producer.js';
 import { describeTransaction, listTransactions, resolveTransaction } from './transaction-admin.js';
 import { TransactionProducer, type TransactionProducerOptions } from './transaction-producer.js';
 import type { TransactionOutcome, TransactionState, TransactionSummary, TxnStatusBody } from '../protocol/frames.js';
-import type { CreateTopicOptions, CreateTopicResult, FetchOptions, FetchResult } from './types.js';
+import type { CreateTopicOptions, CreateTopicResult, FetchOptions, FetchResult, GroupSummary } from './types.js';
 
 /**
  * Connects and says hello; resolves once the broker welcomed the client.
@@ -28,6 +32,7 @@ export async function connect(url: string, options: ConnectOptions): Promise<Cli
 export class Client {
   private readonly metadata: Metadata;
   private readonly producers = new Set<Producer>();
+  private readonly consumers = new Set<Consumer>();
   private readonly transactionProducers = new Set<TransactionProducer>();
   private closing: Promise<void> | undefined;
 
@@ -47,6 +52,28 @@ export class Client {
     const producer = new Producer(this.connection, this.metadata, resolved, (closed) => this.producers.delete(closed));
     this.producers.add(producer);
     return producer;
+  }
+
+  /**
+   * A new member of a consumer group on this client's connection; options
+   * are checked here (INVALID_REQUEST). Nothing happens until `run(handler)`.
+   */
+  consumer(options: ConsumerOptions): Consumer {
+    if (this.closing) throw new ConnectionClosedError('the client is closed');
+    const resolved = resolveConsumerOptions(options);
+    const consumer = new Consumer(this.connection, resolved, (closed) => this.consumers.delete(closed));
+    this.consumers.add(consumer);
+    return consumer;
+  }
+
+  /** Every consumer group of the broker: `[{ group, state, members }]`. */
+  listGroups(): Promise<GroupSummary[]> {
+    return listGroups(this.connection);
+  }
+
+  /** A group's members, their assignments and, per partition, the committed offset and the end offset (lag = end - committed). */
+  describeGroup(group: string): Promise<DescribeGroupBody> {
+    return describeGroup(this.connection, group);
   }
 
   /**
@@ -103,9 +130,14 @@ export class Client {
     return fetchRecords(this.connection, topic, partition, offset, options);
   }
 
-  /** Flushes and closes every producer, then closes the connection; afterwards every call rejects with ConnectionClosedError. */
+  /**
+   * Closes every consumer gracefully (running handlers finish, acks are sent,
+   * members leave), flushes and closes every producer, then closes the
+   * connection; afterwards every call rejects with ConnectionClosedError.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      await Promise.all(Array.from(this.consumers, (consumer) => consumer.close()));
       await Promise.all(Array.from(this.producers, (producer) => producer.close()));
       await Promise.all(Array.from(this.transactionProducers, (producer) => producer.close()));
       await this.connection.close();

@@ -12,11 +12,16 @@
  * fresh hello. A non-retriable error (a refused token, an unsupported
  * version) ends reconnecting: the connection fails and every request rejects
  * with that error.
+ *
+ * Pushes (`deliver`, `assignment`) are routed by group and member id to the
+ * consumer that registered the route; pushes for no registered member are
+ * dropped. A consumer learns of a dropped socket through `onDisconnect`: the
+ * broker ends every membership of a socket when it closes.
  */
 import { encodeFrame } from '../protocol/codec.js';
 import { ActorMqError, ConnectionClosedError, TimeoutError } from '../protocol/errors.js';
 import type { TxnCheckFrame } from '../protocol/frames.js';
-import type { ErrorFrame, RequestFrame, ResultBodies, WelcomeBody } from '../protocol/frames.js';
+import type { ErrorFrame, PushFrame, RequestFrame, ResultBodies, WelcomeBody } from '../protocol/frames.js';
 import { backoffMs } from './backoff.js';
 import { handshake } from './handshake.js';
 import type { ResolvedConnectOptions } from './options.js';
@@ -28,6 +33,8 @@ export type RequestOf<T extends ClientRequestType> = Omit<Extract<RequestFrame, 
 
 interface OutgoingRequest {
   frame: RequestOf<ClientRequestType>;
+  /** Runs synchronously with the answer, before any frame after it is read (see `request`). */
+  onResult: ((body: never) => void) | undefined;
   resolve(body: unknown): void;
   reject(error: ActorMqError): void;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -54,6 +61,9 @@ export class Connection {
   private connectionError: ActorMqError | null = null;
   private readonly aborter = new AbortController();
   private closing: Promise<void> | undefined;
+  /** Push handlers by routeKey(group, memberId). */
+  private readonly routes = new Map<string, (frame: PushFrame) => void>();
+  private readonly lostListeners = new Set<() => void>();
 
   /** Check-back handlers of transaction producers, by producer group. */
   private readonly checkRoutes = new Map<string, (frame: TxnCheckFrame) => void>();
@@ -77,11 +87,16 @@ export class Connection {
     return this.state === 'closed';
   }
 
-  request<T extends ClientRequestType>(frame: RequestOf<T> & { type: T }): Promise<ResultBodies[T]> {
+  /**
+   * Sends a request; resolves with the result body. `onResult` runs with the
+   * body synchronously, before the next frame is read: a consumer registers
+   * its push route there, as pushes may follow the join result at once.
+   */
+  request<T extends ClientRequestType>(frame: RequestOf<T> & { type: T }, onResult?: (body: ResultBodies[T]) => void): Promise<ResultBodies[T]> {
     return new Promise((resolve, reject) => {
       if (this.state === 'closed') return reject(new ConnectionClosedError('the client is closed'));
       if (this.failure) return reject(this.failure);
-      const request: OutgoingRequest = { frame, resolve: resolve as (body: unknown) => void, reject, timer: undefined, settled: false };
+      const request: OutgoingRequest = { frame, onResult, resolve: resolve as (body: unknown) => void, reject, timer: undefined, settled: false };
       if (!this.canTransmit() && this.queue.size >= this.options.maxQueuedRequests) {
         return reject(new ActorMqError('TOO_MANY_REQUESTS', `${this.queue.size} requests already wait for a connection slot (maxQueuedRequests)`));
       }
@@ -91,12 +106,20 @@ export class Connection {
     });
   }
 
+  /** Routes `deliver` and `assignment` pushes of one group member to `handler`; returns the function that removes the route. */
+  routePushes(group: string, memberId: string, handler: (frame: PushFrame) => void): () => void {
+    return addRoute(this.routes, routeKey(group, memberId), handler);
+  }
+
+  /** Calls `listener` whenever a socket drops unexpectedly (a reconnect follows unless the connection failed); returns the function that removes it. */
+  onDisconnect(listener: () => void): () => void {
+    this.lostListeners.add(listener);
+    return () => this.lostListeners.delete(listener);
+  }
+
   /** Routes `txnCheck` pushes of a producer group to `handler`; returns the function that removes the route. */
   routeTransactionChecks(group: string, handler: (frame: TxnCheckFrame) => void): () => void {
-    this.checkRoutes.set(group, handler);
-    return () => {
-      if (this.checkRoutes.get(group) === handler) this.checkRoutes.delete(group);
-    };
+    return addRoute(this.checkRoutes, group, handler);
   }
 
   /** Calls `listener` each time a new socket is open after a lost one (registrations tied to the old socket are gone); returns the function that removes it. */
@@ -182,8 +205,9 @@ export class Connection {
     if (request.settled) return;
     request.settled = true;
     clearTimeout(request.timer);
-    if (outcome instanceof ActorMqError) request.reject(outcome);
-    else request.resolve(outcome);
+    if (outcome instanceof ActorMqError) return request.reject(outcome);
+    request.onResult?.(outcome as never);
+    request.resolve(outcome);
   }
 
   private onMessage(data: unknown): void {
@@ -199,6 +223,7 @@ export class Connection {
     }
     if (frame === null) return;
     if (frame.type === 'txnCheck') return this.checkRoutes.get(frame.group)?.(frame);
+    if (frame.type === 'deliver' || frame.type === 'assignment') return this.routes.get(routeKey(frame.group, frame.memberId))?.(frame);
     const id = frame.id;
     if (id === undefined) {
       this.connectionError = wireError((frame as ErrorFrame).code, (frame as ErrorFrame).message);
@@ -219,8 +244,9 @@ export class Connection {
     const lost = new ConnectionClosedError(`connection to ${this.url} ${how}${detail}`);
     for (const request of this.pending.values()) this.settle(request, lost);
     this.pending.clear();
-    if (cause && !cause.retriable) return this.fail(cause);
-    this.scheduleReconnect();
+    if (cause && !cause.retriable) this.fail(cause);
+    else this.scheduleReconnect();
+    for (const listener of this.lostListeners) listener();
   }
 
   private scheduleReconnect(): void {
@@ -253,4 +279,16 @@ export class Connection {
     for (const request of this.pending.values()) this.settle(request, error);
     this.pending.clear();
   }
+}
+
+function routeKey(group: string, memberId: string): string {
+  return `${group}\u0000${memberId}`;
+}
+
+/** Sets a route; the returned function removes it unless another handler has taken the key since. */
+function addRoute<Handler>(routes: Map<string, Handler>, key: string, handler: Handler): () => void {
+  routes.set(key, handler);
+  return () => {
+    if (routes.get(key) === handler) routes.delete(key);
+  };
 }

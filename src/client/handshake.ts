@@ -53,7 +53,8 @@ export async function handshake(request: HandshakeRequest, adopt: (socket: Socke
     socket.onmessage = (event) => {
       try {
         const frame = parseServerFrame(event.data);
-        if (frame === null || frame.type === 'txnCheck') return; // a push before the welcome: not for a client that has not joined anything
+        // A push before the welcome: not for a client that has not joined anything.
+        if (frame === null || frame.type === 'deliver' || frame.type === 'assignment' || frame.type === 'txnCheck') return;
         if (frame.type === 'error') return fail(wireError(frame.code, frame.message));
         if (frame.id !== helloId) return fail(new ActorMqError('MALFORMED_FRAME', `broker answered request ${frame.id} before the hello`));
         const welcome = checkWelcome(frame.body);

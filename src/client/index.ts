@@ -8,11 +8,16 @@ export type { Producer } from './producer.js';
 export type {
   TransactionProducer, Transaction, TransactionProducerOptions, TransactionCheck, LocalTransactionResult, HalfMessageResult, SendInTransactionResult,
 } from './transaction-producer.js';
-export type { ConnectOptions, ProducerOptions } from './options.js';
+export type { Consumer } from './consumer.js';
+export type { ConnectOptions, ProducerOptions, ConsumerOptions } from './options.js';
 export type {
   Message, SendResult, CreateTopicOptions, CreateTopicResult, FetchOptions, FetchedRecord, FetchResult,
+  ConsumerMessage, MessageHandler, GroupSummary,
 } from './types.js';
-export type { TopicConfig, TopicSummary, PartitionDescription, DescribeTopicBody as TopicDescription } from '../protocol/frames.js';
+export type {
+  TopicConfig, TopicSummary, PartitionDescription, DescribeTopicBody as TopicDescription,
+  DescribeGroupBody as GroupDescription, GroupMemberDescription, GroupLag, GroupState, Ordering, StartFrom, TopicPartition,
+} from '../protocol/frames.js';
 export { murmur2 } from './partitioner.js';
 export {
   ActorMqError, UnknownTopicError, MessageTooLargeError, NotAuthorizedError, ConnectionClosedError, TimeoutError, TransactionOutcomeUnknownError, errorTable,

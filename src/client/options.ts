@@ -1,10 +1,13 @@
 /**
  * Every client option, its default and why, in one place. Options are
- * validated when `connect()` or `client.producer()` is called.
+ * validated when `connect()`, `client.producer()` or `client.consumer()` is
+ * called.
  */
-import { defaultBrokerLimits } from '../protocol/limits.js';
+import type { ActorMqError } from '../protocol/errors.js';
+import type { Ordering, StartFrom } from '../protocol/frames.js';
+import { defaultBrokerLimits, topicNamePattern } from '../protocol/limits.js';
 import { batchHeaderBytes } from '../protocol/record-batch.js';
-import { booleanOption, checkOptionNames, integerOption, invalid } from './validate.js';
+import { booleanOption, checkOptionNames, checkTopicName, integerOption, invalid } from './validate.js';
 
 export interface ConnectOptions {
   /** Names this client in broker logs and admin tools; 1-249 characters. */
@@ -108,4 +111,100 @@ export function resolveProducerOptions(options: ProducerOptions, requestTimeoutM
     throw invalid(`deliveryTimeoutMs (${resolved.deliveryTimeoutMs}) must be at least requestTimeoutMs + lingerMs (${requestTimeoutMs + lingerMs})`);
   }
   return resolved;
+}
+
+export interface ConsumerOptions {
+  /** The consumer group; every group receives every message, each message goes to one member of a group. 1-245 characters of [a-zA-Z0-9._-] (`<group>.dlq` must be a topic name too). */
+  group: string;
+  /** Topics to consume; every member of a group must name the same ones. */
+  topics: string[];
+  /**
+   * `partition` (default): one handler at a time per partition, in offset order; members beyond the partition count stay idle.
+   * `key`: one handler at a time per key (keyless messages in any order); every member gets work.
+   * `none`: handlers run concurrently, up to maxInFlightMessages.
+   */
+  ordering?: Ordering;
+  /** Where a group without committed offsets starts. Default 'latest' (like Kafka): only messages sent after the group first joined. */
+  from?: StartFrom;
+  /** A handler not finished this long after it was handed the message counts as failed ('ack timeout'); its late result is ignored. Default 30 000. */
+  ackTimeoutMs?: number;
+  /** Hand-overs of one message at most; after that many failures it goes to the dead-letter topic `<group>.dlq`. Default 16. */
+  maxDeliveries?: number;
+  /** Delay before each redelivery: the n-th entry before the n-th redelivery, the last one repeating; one number for all. Default [1000, 5000, 10000, 30000]. */
+  retryBackoffMs?: number | number[];
+  /** The broker ends the membership after this long without a heartbeat; heartbeats go every third of it. Default 10 000 (broker range 100 ms-1 h). */
+  sessionTimeoutMs?: number;
+  /**
+   * Messages delivered and not yet acknowledged (the credit window); bounds the consumer's memory and, with `none`
+   * ordering, its concurrency. Default 10 000: the broker refills the window as acks arrive, reading and sending
+   * whole stored batches each time, so a window much smaller than a producer's batches (a few thousand messages)
+   * turns into many small, costly deliveries (≈ 200k msgs/s at 1 000 against ≈ 700k-900k at 10 000, 100-byte values).
+   */
+  maxInFlightMessages?: number;
+  /** Bytes of delivered, unacknowledged messages (one larger batch still comes when nothing is in flight). Default 16 MiB. */
+  maxInFlightBytes?: number;
+  /** Called when the consumer stops on its own after `run()` resolved: rejoining failed with a non-retriable error (a topic deleted, a conflicting group setting). */
+  onError?: (error: ActorMqError) => void;
+}
+
+export interface ResolvedConsumerOptions extends Required<Omit<ConsumerOptions, 'retryBackoffMs' | 'onError'>> {
+  retryBackoffMs: number[];
+  onError: ((error: ActorMqError) => void) | undefined;
+}
+
+const consumerOptionNames = [
+  'group', 'topics', 'ordering', 'from', 'ackTimeoutMs', 'maxDeliveries', 'retryBackoffMs', 'sessionTimeoutMs',
+  'maxInFlightMessages', 'maxInFlightBytes', 'onError',
+] as const;
+
+/** The broker's group limits (src/broker/groups/group-registry.ts defaults), checked here so a bad value fails at `client.consumer()`. */
+export const consumerLimits = {
+  maxGroupNameLength: 245,
+  maxTopics: 100,
+  maxDeliveries: 1_000,
+  sessionTimeoutMinMs: 100,
+  sessionTimeoutMaxMs: 3_600_000,
+  maxInFlightMessages: 100_000,
+  maxInFlightBytes: 64 * 1024 * 1024,
+  maxBackoffEntries: 32,
+  maxBackoffMs: 24 * 3_600_000,
+} as const;
+
+export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsumerOptions {
+  checkOptionNames('consumer', options, consumerOptionNames);
+  const { group, topics, onError } = options;
+  if (typeof group !== 'string' || group.length === 0 || group.length > consumerLimits.maxGroupNameLength || !topicNamePattern.test(group) || group === '.' || group === '..') {
+    throw invalid(`group must be 1-${consumerLimits.maxGroupNameLength} characters of [a-zA-Z0-9._-], got ${JSON.stringify(group)}`);
+  }
+  if (!Array.isArray(topics) || topics.length === 0 || topics.length > consumerLimits.maxTopics) throw invalid(`topics must list 1-${consumerLimits.maxTopics} topic names`);
+  for (const topic of topics) checkTopicName(topic);
+  if (onError !== undefined && typeof onError !== 'function') throw invalid('onError must be a function');
+  return {
+    group,
+    topics: [...new Set(topics)],
+    ordering: oneOf('ordering', options.ordering, ['partition', 'key', 'none'], 'partition'),
+    from: oneOf('from', options.from, ['earliest', 'latest'], 'latest'),
+    ackTimeoutMs: integerOption('ackTimeoutMs', options.ackTimeoutMs, 30_000, 1, maxTimerMs),
+    maxDeliveries: integerOption('maxDeliveries', options.maxDeliveries, 16, 1, consumerLimits.maxDeliveries),
+    retryBackoffMs: backoffList(options.retryBackoffMs),
+    sessionTimeoutMs: integerOption('sessionTimeoutMs', options.sessionTimeoutMs, 10_000, consumerLimits.sessionTimeoutMinMs, consumerLimits.sessionTimeoutMaxMs),
+    maxInFlightMessages: integerOption('maxInFlightMessages', options.maxInFlightMessages, 10_000, 1, consumerLimits.maxInFlightMessages),
+    maxInFlightBytes: integerOption('maxInFlightBytes', options.maxInFlightBytes, 16 * 1024 * 1024, 1, consumerLimits.maxInFlightBytes),
+    onError,
+  };
+}
+
+function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) throw invalid(`${name} must be ${allowed.join(', ')}; got ${JSON.stringify(value)}`);
+  return value as T;
+}
+
+function backoffList(value: unknown): number[] {
+  if (value === undefined) return [1_000, 5_000, 10_000, 30_000];
+  const list = typeof value === 'number' ? [value] : value;
+  if (!Array.isArray(list) || list.length === 0 || list.length > consumerLimits.maxBackoffEntries) {
+    throw invalid(`retryBackoffMs must be a number or a list of 1-${consumerLimits.maxBackoffEntries} numbers`);
+  }
+  return list.map((ms: unknown, index) => integerOption(`retryBackoffMs[${index}]`, ms ?? NaN, 0, 0, consumerLimits.maxBackoffMs));
 }

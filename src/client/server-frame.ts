@@ -5,7 +5,7 @@
  */
 import { decodeFrame } from '../protocol/codec.js';
 import { ActorMqError, errorFromCode, isErrorCode } from '../protocol/errors.js';
-import type { ServerFrame, TxnCheckFrame, WelcomeBody } from '../protocol/frames.js';
+import type { AssignmentFrame, DeliverFrame, PushFrame, ServerFrame, TxnCheckFrame, WelcomeBody } from '../protocol/frames.js';
 
 function malformed(message: string): ActorMqError {
   return new ActorMqError('MALFORMED_FRAME', `broker sent a malformed frame: ${message}`);
@@ -16,11 +16,12 @@ function isUint(value: unknown): value is number {
 }
 
 /**
- * Decodes one WebSocket message. Returns null for a well-formed frame of
- * another type (a push for a feature this client does not use); throws
+ * Decodes one WebSocket message: an answer (result or error frame), a push
+ * (deliver, assignment), or null for a well-formed frame of another type (a
+ * push for a feature this client does not know). Throws
  * `ActorMqError('MALFORMED_FRAME')` for anything that is not a frame.
  */
-export function parseServerFrame(data: unknown): ServerFrame | TxnCheckFrame | null {
+export function parseServerFrame(data: unknown): ServerFrame | PushFrame | TxnCheckFrame | null {
   if (!(data instanceof ArrayBuffer)) throw malformed('expected a binary message');
   let frame: unknown;
   try {
@@ -34,9 +35,31 @@ export function parseServerFrame(data: unknown): ServerFrame | TxnCheckFrame | n
   if (type === 'error' && (id === undefined || isUint(id)) && typeof code === 'string' && typeof message === 'string') {
     return frame as ServerFrame;
   }
+  if (type === 'deliver') return checkDeliver(frame as Record<string, unknown>);
+  if (type === 'assignment') return checkAssignment(frame as Record<string, unknown>);
   if (type === 'txnCheck') return checkTxnCheck(frame as Record<string, unknown>);
   if (typeof type === 'string' && type !== 'result' && type !== 'error') return null;
   throw malformed(`${JSON.stringify(type)} frame without a valid id, code or message`);
+}
+
+function isUintPairs(value: unknown): value is number[] {
+  return Array.isArray(value) && value.length % 2 === 0 && value.every(isUint);
+}
+
+function checkDeliver(frame: Record<string, unknown>): DeliverFrame {
+  const { group, memberId, topic, partition, records, ranges, deliveryCount } = frame;
+  if (typeof group !== 'string' || typeof memberId !== 'string' || typeof topic !== 'string' || !isUint(partition)) throw malformed('deliver without group, memberId, topic or partition');
+  if (!(records instanceof Uint8Array) || !isUintPairs(ranges) || !isUint(deliveryCount) || deliveryCount < 1) throw malformed('deliver without records, ranges or deliveryCount');
+  return frame as unknown as DeliverFrame;
+}
+
+function checkAssignment(frame: Record<string, unknown>): AssignmentFrame {
+  const { group, memberId, generation, partitions } = frame;
+  const isTopicPartition = (tp: unknown): boolean => typeof (tp as { topic?: unknown })?.topic === 'string' && isUint((tp as { partition?: unknown }).partition);
+  if (typeof group !== 'string' || typeof memberId !== 'string' || !isUint(generation) || !Array.isArray(partitions) || !partitions.every(isTopicPartition)) {
+    throw malformed('assignment without group, memberId, generation or partitions');
+  }
+  return frame as unknown as AssignmentFrame;
 }
 
 function checkTxnCheck(frame: Record<string, unknown>): TxnCheckFrame {

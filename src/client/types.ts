@@ -1,5 +1,5 @@
 /** Public shapes of messages, results and admin answers. */
-import type { TopicConfig } from '../protocol/frames.js';
+import type { GroupState, TopicConfig } from '../protocol/frames.js';
 import type { RecordInput } from '../protocol/record-batch.js';
 
 /**
@@ -54,4 +54,23 @@ export interface FetchResult {
   startOffset: number;
   /** The next offset to be written: fetching from here waits for new messages. */
   endOffset: number;
+}
+
+/**
+ * A message handed to a consumer's handler: a record, plus `deliveryCount`,
+ * 1 on the first hand-over and counting every hand-over since. A byte value
+ * or byte key is a view into the frame it arrived in: copy it if you keep it
+ * long.
+ */
+export interface ConsumerMessage extends FetchedRecord {
+  deliveryCount: number;
+}
+
+/** Resolves (or returns) → the message is acknowledged; throws or rejects → it is redelivered after the backoff. */
+export type MessageHandler = (message: ConsumerMessage) => unknown;
+
+export interface GroupSummary {
+  group: string;
+  state: GroupState;
+  members: number;
 }

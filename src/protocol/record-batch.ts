@@ -32,7 +32,7 @@
  *   (UTF-8 strings).
  */
 import { crc32 } from './crc32.js';
-import { encodeUtf8, encodeValue, decodeUtf8, decodeValue } from './value-codec.js';
+import { encodeUtf8, encodeValue, decodeUtf8Range, decodeValue } from './value-codec.js';
 import { writeZigzag, zigzagSize, readZigzag, type Cursor } from './varint.js';
 
 export const batchHeaderBytes = 61;
@@ -258,38 +258,85 @@ export function checkBatch(bytes: Uint8Array, pos: number, limits: BatchCheckLim
   return { ok: true, header };
 }
 
-function readBytes(cursor: Cursor): Uint8Array | null {
+/** Reads a length (-1: null) and checks the bytes it announces are inside the record; returns the length. */
+function readLength(cursor: Cursor): number {
   const length = readZigzag(cursor);
-  if (length < 0) return null;
-  if (cursor.pos + length > cursor.end) throw new RangeError('field runs past the end of the record');
-  const bytes = cursor.buf.subarray(cursor.pos, cursor.pos + length);
-  cursor.pos += length;
-  return bytes;
+  if (length > 0 && cursor.pos + length > cursor.end) throw new RangeError('field runs past the end of the record');
+  return length;
 }
 
-/** Decodes every record of the batch at `pos` (consumers and tools; not the broker's hot path). */
-export function decodeRecords(bytes: Uint8Array, pos = 0): DecodedRecord[] {
+/**
+ * `length` bytes at the cursor, as a copy or as a view. A plain Uint8Array
+ * view, even over a Node Buffer: Buffer#subarray costs several times more,
+ * and Buffer#slice does not copy.
+ */
+function takeBytes(cursor: Cursor, length: number, copy: boolean): Uint8Array {
+  const { buf, pos } = cursor;
+  cursor.pos += length;
+  const bytes = new Uint8Array(buf.buffer, buf.byteOffset + pos, length);
+  return copy ? Uint8Array.prototype.slice.call(bytes) : bytes;
+}
+
+function takeText(cursor: Cursor, length: number): string {
+  const text = decodeUtf8Range(cursor.buf, cursor.pos, cursor.pos + length);
+  cursor.pos += length;
+  return text;
+}
+
+/** Receives one decoded record (no intermediate object: consumers build their own). */
+export type RecordVisitor = (offset: number, timestamp: number, key: string | Uint8Array | null, value: unknown, headers: Record<string, string>) => void;
+
+export interface VisitOptions {
+  /**
+   * Copy raw values and byte keys out of `bytes`. Without it they are views
+   * into `bytes` — several times cheaper (a small copy allocates an
+   * ArrayBuffer), but a value kept alive keeps the whole buffer alive.
+   */
+  copyBytes: boolean;
+  /** Only records whose offsets fall in these inclusive ranges [from, to, …] (ascending) are decoded; the rest are skipped by length. */
+  ranges?: readonly number[];
+}
+
+/** Decodes the records of the batch at `pos` and passes each to `visit`, in offset order. Throws RangeError on a malformed record. */
+export function visitRecords(bytes: Uint8Array, pos: number, options: VisitOptions, visit: RecordVisitor): void {
   const header = readBatchHeader(bytes, pos);
   const cursor: Cursor = { buf: bytes, pos: pos + batchHeaderBytes, end: pos + header.batchLength + batchLogOverheadBytes };
-  const records: DecodedRecord[] = [];
+  const { copyBytes, ranges } = options;
+  let range = 0;
   for (let i = 0; i < header.recordCount; i++) {
     const length = readZigzag(cursor);
     const recordEnd = cursor.pos + length;
+    if (recordEnd > cursor.end) throw new RangeError(`record ${i} runs past the end of the batch`);
     const attributes = bytes[cursor.pos++]!;
     const timestamp = header.baseTimestamp + readZigzag(cursor);
     const offset = header.baseOffset + readZigzag(cursor);
-    const keyBytes = readBytes(cursor);
-    const key = keyBytes && attributes & recordAttribute.textKey ? decodeUtf8(keyBytes) : keyBytes && keyBytes.slice();
-    const valueBytes = readBytes(cursor) ?? new Uint8Array(0);
-    const value = decodeValue(attributes & recordAttribute.msgpackValue ? valueBytes : valueBytes.slice(), (attributes & recordAttribute.msgpackValue) !== 0);
+    if (ranges) {
+      while (range < ranges.length && offset > ranges[range + 1]!) range += 2;
+      if (range >= ranges.length) return;
+      if (offset < ranges[range]!) {
+        cursor.pos = recordEnd;
+        continue;
+      }
+    }
+    const keyLength = readLength(cursor);
+    const key = keyLength < 0 ? null : attributes & recordAttribute.textKey ? takeText(cursor, keyLength) : takeBytes(cursor, keyLength, copyBytes);
+    const valueLength = Math.max(0, readLength(cursor));
+    const msgpack = (attributes & recordAttribute.msgpackValue) !== 0;
+    const value = msgpack ? decodeValue(takeBytes(cursor, valueLength, false), true) : takeBytes(cursor, valueLength, copyBytes);
     const headerCount = readZigzag(cursor);
     const headers: Record<string, string> = {};
     for (let h = 0; h < headerCount; h++) {
-      const name = decodeUtf8(readBytes(cursor) ?? new Uint8Array(0));
-      headers[name] = decodeUtf8(readBytes(cursor) ?? new Uint8Array(0));
+      const name = takeText(cursor, Math.max(0, readLength(cursor)));
+      headers[name] = takeText(cursor, Math.max(0, readLength(cursor)));
     }
     if (cursor.pos !== recordEnd) throw new RangeError(`record ${i} length mismatch`);
-    records.push({ offset, timestamp, key, value, headers });
+    visit(offset, timestamp, key, value, headers);
   }
+}
+
+/** Decodes every record of the batch at `pos` (consumers and tools; not the broker's hot path). Bytes are copied out of `bytes`. */
+export function decodeRecords(bytes: Uint8Array, pos = 0): DecodedRecord[] {
+  const records: DecodedRecord[] = [];
+  visitRecords(bytes, pos, { copyBytes: true }, (offset, timestamp, key, value, headers) => records.push({ offset, timestamp, key, value, headers }));
   return records;
 }

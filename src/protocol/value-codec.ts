@@ -24,6 +24,23 @@ export function encodeUtf8(text: string): Uint8Array {
   return utf8Encoder.encode(text);
 }
 
+/** Short ASCII strings (most keys and header names) are built in JS: a TextDecoder call costs more than the loop. */
+const asciiFastPathBytes = 32;
+
 export function decodeUtf8(bytes: Uint8Array): string {
-  return utf8Decoder.decode(bytes);
+  return decodeUtf8Range(bytes, 0, bytes.length);
+}
+
+/** Decodes bytes[start, end) without making a view for short ASCII text. */
+export function decodeUtf8Range(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start <= asciiFastPathBytes) {
+    let text = '';
+    for (let i = start; i < end; i++) {
+      const byte = bytes[i]!;
+      if (byte >= 0x80) return utf8Decoder.decode(bytes.subarray(start, end));
+      text += String.fromCharCode(byte);
+    }
+    return text;
+  }
+  return utf8Decoder.decode(bytes.subarray(start, end));
 }

@@ -1,26 +1,10 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnBroker, type BrokerProcess } from '../../bench/lib/broker-process.js';
+import { describe, expect, it } from 'vitest';
+import { spawnBroker } from '../../bench/lib/broker-process.js';
 import { tempDir } from '../../bench/lib/temp-dir.js';
-
-const run = promisify(execFile);
-const cli = join(import.meta.dirname, '../../dist/src/cli/main.js');
+import { cli, cliAgainstBroker, run } from './cli-broker.js';
 
 describe('actormq command', () => {
-  let broker: BrokerProcess;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  const actormq = (...args: string[]) => run(process.execPath, [cli, ...args, '--url', broker.url]);
-
-  beforeAll(async () => {
-    dir = await tempDir();
-    broker = await spawnBroker(dir.path);
-  });
-  afterAll(async () => {
-    await broker.kill();
-    await dir.remove();
-  });
+  const { actormq } = cliAgainstBroker();
 
   it('creates, lists and describes topics', async () => {
     expect((await actormq('topic', 'create', 'orders', '--partitions', '3')).stdout).toBe('topic orders: 3 partition(s)\n');

@@ -28,6 +28,7 @@ export class GroupMember {
   assignments: TopicPartition[] = [];
   private inFlightMessages = 0;
   private inFlightBytes = 0;
+  private readonly creditWaiters = new Set<() => void>();
 
   constructor(
     readonly group: string,
@@ -67,6 +68,16 @@ export class GroupMember {
     return this.live && this.creditMessages > 0 && (this.creditBytes > 0 || this.inFlightMessages === 0);
   }
 
+  /**
+   * Calls `wake` once, the next time this member's window has room: a
+   * partition cursor that stopped for lack of this member's credit. The
+   * window is shared by all of the member's partitions, so acks on one
+   * partition must restart the others.
+   */
+  whenCredit(wake: () => void): void {
+    this.creditWaiters.add(wake);
+  }
+
   charge(messages: number, bytes: number): void {
     this.inFlightMessages += messages;
     this.inFlightBytes += bytes;
@@ -79,6 +90,11 @@ export class GroupMember {
     this.inFlightBytes -= Math.round((this.inFlightBytes * settled) / this.inFlightMessages);
     this.inFlightMessages -= settled;
     if (this.inFlightMessages === 0) this.inFlightBytes = 0;
+    if (this.creditWaiters.size > 0 && this.hasCredit) {
+      const waiters = [...this.creditWaiters];
+      this.creditWaiters.clear();
+      for (const wake of waiters) wake();
+    }
   }
 
   get unacknowledged(): number {

@@ -41,6 +41,8 @@ export class PartitionCursor {
   private pumpAgain = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly unsubscribe: () => void;
+  /** One function per cursor, so a member's set of credit waiters holds each cursor once. */
+  private readonly wake = (): void => this.pump();
 
   constructor(
     readonly group: string,
@@ -152,6 +154,7 @@ export class PartitionCursor {
     for (const offset of due) {
       const member = this.targetFor(this.keyOfOffset.get(offset));
       if (!member?.hasCredit) {
+        member?.whenCredit(this.wake);
         if (this.ordering === 'partition') return false; // keep offset order
         continue;
       }
@@ -181,10 +184,14 @@ export class PartitionCursor {
 
   private async deliverToOwner(from: number, endOffset: number): Promise<boolean> {
     const member = this.owner;
-    if (!member?.hasCredit) return false;
+    if (!member) return false;
+    if (!member.hasCredit || this.spareCredit(member) <= 0) {
+      member.whenCredit(this.wake);
+      return false;
+    }
     const { records } = await this.partition.read(from, Math.min(maxDeliverBytes, Math.max(member.creditBytes, 1)));
-    if (this.owner !== member || this.ledger.next !== from || !member.hasCredit || records.length === 0) return true;
-    const to = Math.min(lastOffsetOf(records), endOffset - 1, from + member.creditMessages - 1);
+    if (this.owner !== member || this.ledger.next !== from || !member.hasCredit || this.spareCredit(member) <= 0 || records.length === 0) return true;
+    const to = Math.min(lastOffsetOf(records), endOffset - 1, from + this.spareCredit(member) - 1);
     const payload = batchesThrough(records, to);
     this.ledger.deliver(from, to, member.id);
     member.charge(to - from + 1, payload.length);
@@ -194,7 +201,11 @@ export class PartitionCursor {
 
   /** Key mode: each record goes to its key's member; stops at the first record whose member has no credit. */
   private async deliverByKey(from: number, endOffset: number): Promise<boolean> {
-    if (!this.deps.keyMembers().some((m) => m.hasCredit)) return false;
+    const members = this.deps.keyMembers();
+    if (!members.some((m) => m.hasCredit)) {
+      for (const member of members) member.whenCredit(this.wake);
+      return false;
+    }
     const { records } = await this.partition.read(from, maxDeliverBytes);
     if (this.ledger.next !== from || records.length === 0) return true;
     const owners: string[] = [];
@@ -205,7 +216,11 @@ export class PartitionCursor {
       const key = keyString(record.key);
       const member = this.targetFor(key);
       const count = planned.get(member!)?.length ?? 0;
-      if (!member || count >= member.creditMessages || (count > 0 && member.creditBytes === 0)) break;
+      if (!member) break;
+      if (count >= this.spareCredit(member) || (count > 0 && member.creditBytes === 0)) {
+        member.whenCredit(this.wake);
+        break;
+      }
       planned.set(member, [...(planned.get(member) ?? []), record.offset]);
       owners.push(member.id);
       if (key !== undefined) this.keyOfOffset.set(record.offset, key);
@@ -220,6 +235,16 @@ export class PartitionCursor {
       member.push({ type: 'deliver', group: this.group, memberId: member.id, topic: this.topic, partition: this.partition.partition, records: payload, ranges: toRanges(offsets), deliveryCount: 1 });
     }
     return true;
+  }
+
+  /**
+   * Credit `member` has for new messages: the redeliveries waiting here keep
+   * theirs. The client holds a partition's (a key's) later messages until a
+   * failed one comes back and succeeds, so a window refilled with new
+   * messages would never let the failed one back in.
+   */
+  private spareCredit(member: GroupMember): number {
+    return member.creditMessages - this.ledger.waiting.size;
   }
 
   /** The member a record goes to: the partition owner, or in key mode the key's current member. */

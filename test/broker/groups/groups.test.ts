@@ -142,4 +142,34 @@ describe('consumer groups over the wire', () => {
     const first = await again.waitFor((f) => f.type === 'deliver');
     expect(delivered(first).map((d) => d.value)).toEqual(['three']);
   });
+
+  it('wakes every partition of a member when acks on one free its credit window', async () => {
+    await produce('orders', 0, ['a0', 'a1', 'a2']);
+    await produce('orders', 1, ['b0', 'b1', 'b2']);
+    const c = await consumer();
+    const { body: { memberId } } = await c.request({ type: 'joinGroup', group: 'narrow', topics: ['orders'], ...joinDefaults, maxInFlightMessages: 2 });
+    // Ack whatever arrives; the window of 2 is shared by both partitions, so one partition's acks must let the other go on.
+    const acked = new Set<ServerFrameSeen>();
+    await c.waitFor(() => {
+      for (const d of deliveries(c)) {
+        if (acked.has(d)) continue;
+        acked.add(d);
+        c.send({ type: 'ack', id: 1_000 + acked.size, group: 'narrow', memberId, topic: d.topic, partition: d.partition, ranges: d.ranges });
+      }
+      return deliveries(c).flatMap(delivered).length === 6;
+    });
+    expect(deliveries(c).flatMap(delivered).map((d) => d.value).sort()).toEqual(['a0', 'a1', 'a2', 'b0', 'b1', 'b2']);
+  });
+
+  it('keeps a member credit for a waiting redelivery, so a client holding later messages gets it back', async () => {
+    await produce('orders', 0, ['m0', 'm1', 'm2', 'm3']);
+    const c = await consumer();
+    const { body: { memberId } } = await c.request({ type: 'joinGroup', group: 'held', topics: ['orders'], ...joinDefaults, maxInFlightMessages: 2 });
+    await c.waitFor((f) => f.type === 'deliver' && f.partition === 0);
+    // The client holds m1 until m0 succeeds; the credit m0's nack frees must not go to m2.
+    await c.request({ type: 'nack', group: 'held', memberId, topic: 'orders', partition: 0, offset: 0, error: 'retry me' });
+    const again = await c.waitFor((f) => f.type === 'deliver' && f.deliveryCount === 2);
+    expect(delivered(again).map((d) => d.value)).toEqual(['m0']);
+    expect(deliveries(c).flatMap(delivered).map((d) => d.value)).toEqual(['m0', 'm1', 'm0']);
+  });
 });

@@ -119,10 +119,9 @@ export class TransactionManager {
   async begin(group: string, entries: ProduceEntry[] | undefined): Promise<TxnBeginBody> {
     checkGroupName(group);
     this.checkNotClosing();
-    if (this.live.size >= this.limits.maxOpenTransactions) {
-      throw new ActorMqError('TOO_MANY_TRANSACTIONS', `broker holds maxOpenTransactions ${this.limits.maxOpenTransactions}`);
-    }
+    this.checkRoom();
     const producerId = await this.deps.metadata.allocateProducerId();
+    this.checkRoom(); // again: other begins may have filled the broker while the id was reserved
     const txn = new Transaction(`txn-${producerId}`, group, producerId, this.deps.options.clock(), this.limits.historyLength);
     if (entries?.length) await this.checkEntries(txn, entries); // before anything exists: a refused begin leaves nothing behind
     this.startActor(txn, 0);
@@ -378,6 +377,12 @@ export class TransactionManager {
 
   private writeMarkers(txn: Transaction, records: HalfRecord[]): void {
     this.halfLog.write(txn.id, records).catch((error: unknown) => this.deps.logger.warn('could not record a check answer', { transaction: txn.id, error }));
+  }
+
+  private checkRoom(): void {
+    if (this.live.size >= this.limits.maxOpenTransactions) {
+      throw new ActorMqError('TOO_MANY_TRANSACTIONS', `broker holds maxOpenTransactions ${this.limits.maxOpenTransactions}`);
+    }
   }
 
   private checkNotClosing(): void {

@@ -67,8 +67,6 @@ export class Connection {
 
   /** Check-back handlers of transaction producers, by producer group. */
   private readonly checkRoutes = new Map<string, (frame: TxnCheckFrame) => void>();
-  private readonly reconnectListeners = new Set<() => void>();
-  private sockets = 0;
 
   private constructor(readonly url: string, private readonly options: ResolvedConnectOptions) {}
 
@@ -122,12 +120,6 @@ export class Connection {
     return addRoute(this.checkRoutes, group, handler);
   }
 
-  /** Calls `listener` each time a new socket is open after a lost one (registrations tied to the old socket are gone); returns the function that removes it. */
-  onReconnect(listener: () => void): () => void {
-    this.reconnectListeners.add(listener);
-    return () => this.reconnectListeners.delete(listener);
-  }
-
   /** Rejects everything outstanding with ConnectionClosedError and closes the socket; resolves when it has closed. */
   close(): Promise<void> {
     if (this.state === 'closed') return this.closing!;
@@ -169,7 +161,6 @@ export class Connection {
     socket.onmessage = (event) => this.onMessage(event.data);
     socket.onclose = (event) => this.onSocketLost(`closed with code ${event.code}`);
     this.pump();
-    if (this.sockets++ > 0) for (const listener of this.reconnectListeners) listener();
   }
 
   private canTransmit(): boolean {

@@ -88,8 +88,8 @@ export class TransactionProducer {
     let byGroup = checkers.get(runtime.connection);
     if (!byGroup) checkers.set(runtime.connection, (byGroup = new Map()));
     byGroup.set(this.group, this);
-    // The broker forgets a socket's registrations when it closes: register again on the next one.
-    this.stopWatching = runtime.connection.onReconnect(() => void this.register().catch(() => undefined));
+    // The broker forgets a socket's registrations when it closes: register again (the request waits for the next socket).
+    this.stopWatching = runtime.connection.onDisconnect(() => void this.register().catch(() => undefined));
     this.ready = this.register();
     this.ready.catch(() => undefined); // observed through `ready` by whoever awaits it
   }

@@ -26,8 +26,28 @@ export function matches(filter: InspectFilter, view: ActorView): boolean {
   return (!filter.kinds?.length || filter.kinds.includes(view.kind)) && (!filter.ids?.length || filter.ids.includes(view.id));
 }
 
+function isJsonScalar(value: unknown): boolean {
+  return value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+}
+
+/**
+ * What JSON would keep of `value`. Every transition goes through it, so the
+ * common shapes skip the JSON round trip: scalars (most state values) and flat
+ * maps of scalars (most context views).
+ */
 function jsonSafe(value: unknown): unknown {
-  return value === undefined ? null : JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'function' ? undefined : v)));
+  if (value === undefined) return null;
+  if (isJsonScalar(value)) return value;
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const copy: Record<string, unknown> = {};
+    let flat = true;
+    for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
+      if (isJsonScalar(field)) copy[key] = field;
+      else if (field !== undefined && typeof field !== 'function') flat = false;
+    }
+    if (flat) return copy;
+  }
+  return JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'function' ? undefined : v)));
 }
 
 export class Inspector {

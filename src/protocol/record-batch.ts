@@ -327,7 +327,10 @@ export function visitRecords(bytes: Uint8Array, pos: number, options: VisitOptio
     const headers: Record<string, string> = {};
     for (let h = 0; h < headerCount; h++) {
       const name = takeText(cursor, Math.max(0, readLength(cursor)));
-      headers[name] = takeText(cursor, Math.max(0, readLength(cursor)));
+      const text = takeText(cursor, Math.max(0, readLength(cursor)));
+      // Assigning `__proto__` would set the prototype instead of making a header.
+      if (name === '__proto__') Object.defineProperty(headers, name, { value: text, enumerable: true, writable: true, configurable: true });
+      else headers[name] = text;
     }
     if (cursor.pos !== recordEnd) throw new RangeError(`record ${i} length mismatch`);
     visit(offset, timestamp, key, value, headers);

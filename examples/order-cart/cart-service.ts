@@ -1,37 +1,29 @@
 /**
- * The cart service: reads the `orders` topic and clears the cart of every
- * user who placed an order. It only ever sees committed orders — half
- * messages and rolled-back ones are invisible to it.
+ * The cart service: a member of consumer group `cart` on the `orders` topic;
+ * it clears the cart of every user who placed an order. It only ever
+ * receives committed orders — half messages and rolled-back ones never
+ * reach a consumer.
  */
-import type { Client } from '../../src/client/index.js';
+import type { Client, Consumer } from '../../src/client/index.js';
 
 export class CartService {
   readonly carts = new Map<string, string[]>();
-  private readonly offsets: number[] = [];
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private consumer: Consumer | undefined;
 
-  constructor(private readonly client: Client, private readonly partitions: number) {
-    for (let p = 0; p < partitions; p++) this.offsets.push(0);
+  constructor(private readonly client: Client) {}
+
+  /** Resolves once the member has joined the group. */
+  async start(): Promise<void> {
+    this.consumer = this.client.consumer({ group: 'cart', topics: ['orders'], from: 'earliest' });
+    await this.consumer.run(async (message) => {
+      const order = message.value as { orderId: string; userId: string };
+      const items = this.carts.get(order.userId) ?? [];
+      this.carts.set(order.userId, []);
+      process.stdout.write(`  [cart-service] order ${order.orderId} arrived: cleared the cart of ${order.userId} (${items.join(', ') || 'empty'})\n`);
+    });
   }
 
-  start(pollMs = 100): void {
-    this.timer = setInterval(() => void this.poll(), pollMs);
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-  }
-
-  private async poll(): Promise<void> {
-    for (let partition = 0; partition < this.partitions; partition++) {
-      const page = await this.client.fetch('orders', partition, this.offsets[partition]!).catch(() => undefined);
-      for (const record of page?.records ?? []) {
-        const order = record.value as { orderId: string; userId: string };
-        const items = this.carts.get(order.userId) ?? [];
-        this.carts.set(order.userId, []);
-        process.stdout.write(`  [cart-service] order ${order.orderId} arrived: cleared the cart of ${order.userId} (${items.join(', ') || 'empty'})\n`);
-        this.offsets[partition] = record.offset + 1;
-      }
-    }
+  async stop(): Promise<void> {
+    await this.consumer?.close();
   }
 }

@@ -1,7 +1,7 @@
 /**
  * `npm run example:order-cart`: the seed scenario end to end. Starts a
- * broker (short check-back times), the cart service, and order-service
- * processes, then plays three orders:
+ * broker (short check-back times), the cart service (a consumer group), and
+ * order-service processes, then plays three orders:
  *   o-1  normal: half message → order created → commit → the cart is cleared;
  *   o-2  the local transaction fails → rollback → the cart is untouched;
  *   o-3  the order service dies after creating the order but before its
@@ -42,9 +42,9 @@ async function main(): Promise<void> {
   const client = await connect(broker.url, { clientId: 'cart-service' });
   try {
     await client.createTopic('orders', { partitions: 2 });
-    const cart = new CartService(client, 2);
+    const cart = new CartService(client);
     cart.carts.set('user-1', ['book']).set('user-2', ['lamp']).set('user-3', ['mug', 'tea']);
-    cart.start();
+    await cart.start();
     say(`broker ${broker.url}; carts: user-1 [book], user-2 [lamp], user-3 [mug, tea]`);
 
     say('o-1: an order placed normally');
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     say(`transaction ${pending!.id}: ${history.join(' → ')}`);
     instance.stop();
     await instance.done;
-    cart.stop();
+    await cart.stop();
     say('done: every created order reached the cart service exactly once; the failed one never did');
   } finally {
     await client.close();

@@ -7,11 +7,12 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultProduceBenchOptions, produceBench, produceLatencyBench, type LatencyResult } from './produce.js';
-import { formatRate } from './lib/stats.js';
+import { consumeBench, defaultConsumeBenchOptions } from './consume.js';
+import { defaultPeersBenchOptions, peersBench } from './peers/compare.js';
 import { defaultLatencySweepOptions, latencyMarkdown, latencySvg, latencySweep } from './latency.js';
+import { formatRate } from './lib/stats.js';
 import { defaultScaleBenchOptions, scaleBench, scaleMarkdown } from './scale.js';
 import { defaultTxnBenchOptions, txnBench } from './txn.js';
-import { defaultPeersBenchOptions, peersBench } from './peers/compare.js';
 
 const scenarios: Record<string, (quick: boolean, outDir: string) => Promise<{ json: unknown; markdown: string }>> = {
   produce: async (quick) => {
@@ -28,6 +29,21 @@ const scenarios: Record<string, (quick: boolean, outDir: string) => Promise<{ js
       ...rows,
       '',
       latencyLine(latency),
+    ].join('\n');
+    return { json: { options, ...result }, markdown };
+  },
+  consume: async (quick) => {
+    const options = quick ? { ...defaultConsumeBenchOptions, runs: 1, durationMs: 2_000, rebalanceRounds: 2 } : defaultConsumeBenchOptions;
+    const result = await consumeBench(options);
+    const { endToEnd, rebalance } = result;
+    const markdown = [
+      `End-to-end produce → consume → ack (100 B, ${options.partitions} partitions, ordering partition, median of ${options.runs} run(s) of ${options.durationMs} ms)`,
+      '',
+      '| consumed msgs/s | produce→handler p50 | p99 | runs |',
+      '| --- | --- | --- | --- |',
+      `| ${formatRate(endToEnd.msgsPerSecond)} | ${endToEnd.p50Ms.toFixed(1)} ms | ${endToEnd.p99Ms.toFixed(1)} ms | ${endToEnd.runs.map((r) => formatRate(r.consumedPerSecond)).join(', ')} |`,
+      '',
+      `Rebalance of a ${rebalance.members}-member group (${rebalance.members} partitions) until stable: join median ${rebalance.medianJoinMs.toFixed(0)} ms (${rebalance.joinSettleMs.map((ms) => ms.toFixed(0)).join(', ')}), leave median ${rebalance.medianLeaveMs.toFixed(0)} ms (${rebalance.leaveSettleMs.map((ms) => ms.toFixed(0)).join(', ')})`,
     ].join('\n');
     return { json: { options, ...result }, markdown };
   },

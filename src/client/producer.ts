@@ -127,7 +127,7 @@ export class Producer {
   private lookUp(topic: string): void {
     if (this.lookingUp) return;
     this.lookingUp = true;
-    this.metadata.partitionCount(topic).then(
+    this.metadata.partitionCount(topic, Date.now() + this.options.deliveryTimeoutMs).then(
       (count) => {
         if (!this.topics.has(topic)) this.topics.set(topic, new TopicState(topic, count));
       },

@@ -8,7 +8,7 @@
  */
 import { ActorMqError } from '../../protocol/errors.js';
 import type { Ordering } from '../../protocol/frames.js';
-import { batchSizeAt, decodeRecords, readBatchHeader, type DecodedRecord } from '../../protocol/record-batch.js';
+import { batchSizeAt, readBatchHeader, visitRecords, type DecodedRecord, type RecordVisitor } from '../../protocol/record-batch.js';
 import type { Logger } from '../../logger.js';
 import type { PartitionActor } from '../partition-actor.js';
 import { DeliveryLedger } from './delivery-ledger.js';
@@ -215,13 +215,14 @@ export class PartitionCursor {
       if (record.offset >= endOffset) break;
       const key = keyString(record.key);
       const member = this.targetFor(key);
-      const count = planned.get(member!)?.length ?? 0;
       if (!member) break;
-      if (count >= this.spareCredit(member) || (count > 0 && member.creditBytes === 0)) {
+      const offsets = planned.get(member) ?? [];
+      if (offsets.length >= this.spareCredit(member) || (offsets.length > 0 && member.creditBytes === 0)) {
         member.whenCredit(this.wake);
         break;
       }
-      planned.set(member, [...(planned.get(member) ?? []), record.offset]);
+      if (offsets.length === 0) planned.set(member, offsets);
+      offsets.push(record.offset); // not a copy per record: a delivery may hold thousands
       owners.push(member.id);
       if (key !== undefined) this.keyOfOffset.set(record.offset, key);
       this.claimKey(record.offset, member.id);
@@ -329,9 +330,11 @@ function batchContaining(records: Uint8Array, offset: number): Uint8Array {
   throw new ActorMqError('OFFSET_OUT_OF_RANGE', `offset ${offset} is not in the batch read`);
 }
 
+/** Every record of the batches read; keys and byte values are views into `records` (each read is a fresh buffer). */
 function decodeAll(records: Uint8Array): DecodedRecord[] {
   const out: DecodedRecord[] = [];
-  for (const batch of batches(records)) out.push(...decodeRecords(records, batch.pos));
+  const collect: RecordVisitor = (offset, timestamp, key, value, headers) => out.push({ offset, timestamp, key, value, headers });
+  for (const batch of batches(records)) visitRecords(records, batch.pos, { copyBytes: false }, collect);
   return out;
 }
 

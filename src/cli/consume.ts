@@ -7,7 +7,7 @@
 import { connect, type ConsumerMessage, type Ordering, type StartFrom } from '../client/index.js';
 import { connectionFlags, connectionSettings, parse, stringFlag, UsageError } from './args.js';
 
-export const consumeUsage = `actormq consume --group G --topic T [--topic T2 ...] [--from earliest|latest] [--ordering partition|key|none]
+export const consumeUsage = `actormq consume --group G --topic T [--topic T2 ...] [--from latest|earliest] [--ordering partition|key|none]
                 (prints topic/partition@offset key value-as-JSON per message until Ctrl-C)`;
 
 export async function consume(argv: string[]): Promise<void> {

@@ -2,11 +2,22 @@
  * Group commit: when appended batches become durable.
  *
  * `sync` mode: `durable()` resolves once every append made before the call
- * is on disk. One fdatasync (async, on the libuv threadpool) covers every
- * append made before it started, so however many producers wait, the disk
- * sees one sync at a time: waiters whose appends the running sync covers
- * resolve with it; the others wait for the next one, which starts as soon
- * as the running one ends and covers all of them.
+ * is on disk. An fdatasync (async, on the libuv threadpool) covers every
+ * append made before it started, so however many producers wait, few syncs
+ * run: waiters whose appends a running sync covers resolve with it. A
+ * waiter whose appends no running sync covers gets a sync of its own at
+ * once, up to `maxSyncsInFlight` at a time (then it waits for a slot, and
+ * the sync that takes the slot covers everyone waiting). Without that
+ * overlap an append arriving just after a sync started waited for the rest
+ * of it *and* a whole second one, and one stalled fdatasync held up every
+ * append behind it — on a busy machine fdatasync has a long tail
+ * (bench/README.md, "Latency").
+ *
+ * Results are applied in the order the syncs started: a later sync's
+ * success counts only once every earlier one has succeeded. Each slot syncs
+ * through its own open file description (`syncData(slot)`), because Linux
+ * reports a writeback error once per open file description: two concurrent
+ * syncs on one descriptor could see the error reported to only one of them.
  *
  * `interval` mode: `durable()` resolves at once; a timer syncs every
  * `flushIntervalMs` when something was appended (Kafka's flush.ms).
@@ -23,9 +34,27 @@ export type FlushMode = 'sync' | 'interval';
 export interface GroupCommitOptions {
   flush: FlushMode;
   flushIntervalMs: number;
-  /** Makes every append made before the call durable. */
-  syncData: () => Promise<void>;
+  /**
+   * Makes every append made before the call durable. `slot` (0 ≤ slot <
+   * maxSyncsInFlight) is free of other syncs; each slot must sync through its
+   * own open file description (see above).
+   */
+  syncData: (slot: number) => Promise<void>;
   logger: Logger;
+}
+
+/** fdatasyncs of one log running at once; each holds a threadpool thread (libuv has 4 by default, shared with reads). */
+export const maxSyncsInFlight = 2;
+
+interface RunningSync {
+  /** Append count this sync covers. */
+  coveredSeq: number;
+  slot: number;
+  settled: boolean;
+  failed: boolean;
+  error: unknown;
+  /** Settles once the result has been applied. */
+  done: Promise<void>;
 }
 
 interface Waiter {
@@ -38,7 +67,10 @@ interface Waiter {
 export class GroupCommit {
   private appendSeq = 0;
   private durableSeq = 0;
-  private running: Promise<void> | null = null;
+  /** Highest coveredSeq of any sync started. */
+  private startedSeq = 0;
+  /** In start order; at most maxSyncsInFlight. */
+  private readonly syncs: RunningSync[] = [];
   /** Ordered by appendSeq; bounded by the caller's outstanding requests. */
   private waiters: Waiter[] = [];
   private failure: unknown = null;
@@ -76,10 +108,10 @@ export class GroupCommit {
    */
   async close(): Promise<void> {
     clearInterval(this.timer);
-    while (this.running) await this.running;
+    await this.drained();
     if (this.failure !== null || this.durableSeq >= this.appendSeq) return;
     this.startSync();
-    await this.running;
+    await this.drained();
     if (this.failure !== null) throw this.failure;
   }
 
@@ -95,26 +127,44 @@ export class GroupCommit {
     if (this.durableSeq < this.appendSeq) this.startSync();
   }
 
+  private async drained(): Promise<void> {
+    while (this.syncs.length > 0) await this.syncs[this.syncs.length - 1]!.done;
+  }
+
+  /** Starts a sync for the appends no started sync covers, if a slot is free. */
   private startSync(): void {
-    if (this.running || this.failure !== null) return;
+    if (this.failure !== null || this.syncs.length >= maxSyncsInFlight) return;
     const coveredSeq = this.appendSeq;
-    this.running = this.options.syncData().then(
-      () => this.onSynced(coveredSeq),
-      (error: unknown) => this.onFailed(error),
+    if (coveredSeq <= this.startedSeq) return;
+    this.startedSeq = coveredSeq;
+    let slot = 0;
+    while (this.syncs.some((sync) => sync.slot === slot)) slot++;
+    const sync: RunningSync = { coveredSeq, slot, settled: false, failed: false, error: undefined, done: Promise.resolve() };
+    this.syncs.push(sync);
+    sync.done = this.options.syncData(slot).then(
+      () => this.onSettled(sync, false, undefined),
+      (error: unknown) => this.onSettled(sync, true, error),
     );
   }
 
-  private onSynced(coveredSeq: number): void {
-    this.running = null;
-    this.durableSeq = coveredSeq;
+  private onSettled(sync: RunningSync, failed: boolean, error: unknown): void {
+    sync.settled = true;
+    sync.failed = failed;
+    sync.error = error;
+    while (this.syncs.length > 0 && this.syncs[0]!.settled) {
+      const applied = this.syncs.shift()!;
+      if (this.failure !== null) continue; // the log already failed: later results change nothing
+      if (applied.failed) this.onFailed(applied.error);
+      else this.durableSeq = Math.max(this.durableSeq, applied.coveredSeq);
+    }
+    if (this.failure !== null) return;
     let done = 0;
-    while (done < this.waiters.length && this.waiters[done]!.appendSeq <= coveredSeq) done++;
+    while (done < this.waiters.length && this.waiters[done]!.appendSeq <= this.durableSeq) done++;
     for (const waiter of this.waiters.splice(0, done)) waiter.resolve();
     if (this.waiters.length > 0) this.startSync();
   }
 
   private onFailed(error: unknown): void {
-    this.running = null;
     this.failure = error;
     this.options.logger.error('fdatasync failed; the log must be reopened from disk', { error });
     for (const waiter of this.waiters.splice(0)) waiter.reject(error);

@@ -91,7 +91,7 @@ export class PartitionLog {
     private readonly logger: Logger,
   ) {
     for (const segment of segments.slice(0, -1)) this.sealedBytes += segment.sizeBytes;
-    this.flusher = new GroupCommit({ ...options, syncData: () => this.active.syncData(), logger });
+    this.flusher = new GroupCommit({ ...options, syncData: (slot) => this.active.syncData(slot), logger });
   }
 
   /** Creates the directory if needed, recovers what is there, and opens the newest segment for appends. */

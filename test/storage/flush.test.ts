@@ -1,18 +1,18 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import { GroupCommit } from '../../src/storage/flush.js';
+import { GroupCommit, maxSyncsInFlight } from '../../src/storage/flush.js';
 import { PartitionLog } from '../../src/storage/index.js';
 import { logOptions, makeBatch, openLog, testClock, testDir } from './fixtures.js';
 
-/** A sync the test finishes by hand, recording when each one started. */
+/** A sync the test finishes by hand, recording when each one started and in which slot. */
 function manualSync() {
-  const pending: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
-  const syncData = () => new Promise<void>((resolve, reject) => pending.push({ resolve, reject }));
+  const pending: Array<{ slot: number; resolve: () => void; reject: (error: unknown) => void }> = [];
+  const syncData = (slot: number) => new Promise<void>((resolve, reject) => pending.push({ slot, resolve, reject }));
   return { syncData, pending };
 }
 
-function groupCommit(syncData: () => Promise<void>, flush: 'sync' | 'interval' = 'sync', flushIntervalMs = 1000) {
+function groupCommit(syncData: (slot: number) => Promise<void>, flush: 'sync' | 'interval' = 'sync', flushIntervalMs = 1000) {
   return new GroupCommit({ flush, flushIntervalMs, syncData, logger: createLogger('silent') });
 }
 
@@ -39,20 +39,29 @@ describe('GroupCommit', () => {
     expect(done).toBe(true);
   });
 
-  it('coalesces: waiters arriving during a sync share the next one', async () => {
+  it('coalesces: waiters whose appends a running sync covers share it', async () => {
+    const sync = manualSync();
+    const commit = groupCommit(sync.syncData);
+    for (let i = 0; i < 10; i++) commit.noteAppend();
+    const waiters = Array.from({ length: 20 }, () => commit.durable());
+    await settle();
+    expect(sync.pending).toHaveLength(1);
+    sync.pending[0]!.resolve();
+    await Promise.all(waiters);
+    expect(sync.pending).toHaveLength(1);
+  });
+
+  it('overlaps: appends no running sync covers get a second sync at once, in another slot', async () => {
     const sync = manualSync();
     const commit = groupCommit(sync.syncData);
     commit.noteAppend();
     const first = commit.durable();
-    const sameAppends = commit.durable(); // nothing new appended: the running sync covers it
     for (let i = 0; i < 50; i++) commit.noteAppend();
     const later = Array.from({ length: 20 }, () => commit.durable());
     await settle();
-    expect(sync.pending).toHaveLength(1); // one sync at a time
+    expect(sync.pending.map((p) => p.slot)).toEqual([0, 1]); // the second covers all 20 later waiters
     sync.pending[0]!.resolve();
-    await Promise.all([first, sameAppends]);
-    await settle();
-    expect(sync.pending).toHaveLength(2); // the second covers all 20 later waiters
+    await first;
     let laterDone = 0;
     for (const waiter of later) void waiter.then(() => laterDone++);
     await settle();
@@ -60,6 +69,58 @@ describe('GroupCommit', () => {
     sync.pending[1]!.resolve();
     await Promise.all(later);
     expect(sync.pending).toHaveLength(2);
+  });
+
+  it(`runs at most ${maxSyncsInFlight} syncs; waiters beyond share the next free slot`, async () => {
+    const sync = manualSync();
+    const commit = groupCommit(sync.syncData);
+    const waiters: Array<Promise<void>> = [];
+    for (let round = 0; round < 5; round++) {
+      commit.noteAppend();
+      waiters.push(commit.durable());
+    }
+    await settle();
+    expect(sync.pending).toHaveLength(maxSyncsInFlight);
+    sync.pending[0]!.resolve();
+    await settle();
+    expect(sync.pending).toHaveLength(maxSyncsInFlight + 1); // one sync for the three that waited for a slot
+    expect(sync.pending[2]!.slot).toBe(0);
+    sync.pending[1]!.resolve();
+    sync.pending[2]!.resolve();
+    await Promise.all(waiters);
+  });
+
+  it('applies results in start order: a later success waits for the earlier sync', async () => {
+    const sync = manualSync();
+    const commit = groupCommit(sync.syncData);
+    commit.noteAppend();
+    const first = commit.durable();
+    commit.noteAppend();
+    let secondDone = false;
+    const second = commit.durable().then(() => (secondDone = true));
+    await settle();
+    sync.pending[1]!.resolve(); // the later sync finishes first
+    await settle();
+    expect(secondDone).toBe(false);
+    sync.pending[0]!.resolve();
+    await Promise.all([first, second]);
+  });
+
+  it('fails everything when an earlier sync fails after a later one succeeded', async () => {
+    const sync = manualSync();
+    const commit = groupCommit(sync.syncData);
+    commit.noteAppend();
+    const first = commit.durable();
+    commit.noteAppend();
+    const second = commit.durable();
+    await settle();
+    sync.pending[1]!.resolve();
+    await settle();
+    const failure = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+    sync.pending[0]!.reject(failure); // its descriptor saw the writeback error; the later sync's success must not count
+    await expect(first).rejects.toBe(failure);
+    await expect(second).rejects.toBe(failure);
+    expect(commit.failed).toBe(failure);
   });
 
   it('resolves at once when nothing new was appended', async () => {
@@ -79,11 +140,12 @@ describe('GroupCommit', () => {
     await settle();
     const failure = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
     sync.pending[0]!.reject(failure);
+    sync.pending[1]!.resolve();
     await expect(first).rejects.toBe(failure);
     await expect(second).rejects.toBe(failure);
     await expect(commit.durable()).rejects.toBe(failure);
     expect(commit.failed).toBe(failure);
-    expect(sync.pending).toHaveLength(1); // no retry: the page cache may have dropped the data
+    expect(sync.pending).toHaveLength(2); // no retry: the page cache may have dropped the data
   });
 
   it('in interval mode resolves at once and syncs on the timer when behind', async () => {
@@ -129,6 +191,21 @@ describe('PartitionLog group commit (real fdatasync, counted)', () => {
     expect(fdatasync).toHaveBeenCalledTimes(2);
     await log.durable();
     expect(fdatasync).toHaveBeenCalledTimes(2);
+  });
+
+  it('overlapping syncs go through different descriptors of the active segment', async () => {
+    const dir = await testDir();
+    const log = await openLog(dir, logOptions(testClock()));
+    const fdatasync = vi.spyOn(fs, 'fdatasync');
+    log.append(makeBatch(10));
+    const first = log.durable();
+    log.append(makeBatch(10));
+    const second = log.durable();
+    await Promise.all([first, second]);
+    const descriptors = fdatasync.mock.calls.map((call) => call[0]);
+    expect(descriptors).toHaveLength(2);
+    expect(new Set(descriptors).size).toBe(2);
+    await log.close();
   });
 
   it('fails the log when fdatasync fails: waiters reject, appends throw STORAGE_ERROR', async () => {

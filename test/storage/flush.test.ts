@@ -19,6 +19,19 @@ function groupCommit(syncData: (slot: number) => Promise<void>, flush: 'sync' | 
 /** Lets promise callbacks run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Two appends, each followed by durable(): two syncs in flight, the first covering the first append. */
+async function twoOverlappingSyncs() {
+  const sync = manualSync();
+  const commit = groupCommit(sync.syncData);
+  commit.noteAppend();
+  const first = commit.durable();
+  commit.noteAppend();
+  const second = commit.durable();
+  await settle();
+  const failure = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+  return { sync, commit, first, second, failure };
+}
+
 afterEach(() => {
   vi.restoreAllMocks();
   vi.useRealTimers();
@@ -107,16 +120,9 @@ describe('GroupCommit', () => {
   });
 
   it('fails everything when an earlier sync fails after a later one succeeded', async () => {
-    const sync = manualSync();
-    const commit = groupCommit(sync.syncData);
-    commit.noteAppend();
-    const first = commit.durable();
-    commit.noteAppend();
-    const second = commit.durable();
-    await settle();
+    const { sync, commit, first, second, failure } = await twoOverlappingSyncs();
     sync.pending[1]!.resolve();
     await settle();
-    const failure = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
     sync.pending[0]!.reject(failure); // its descriptor saw the writeback error; the later sync's success must not count
     await expect(first).rejects.toBe(failure);
     await expect(second).rejects.toBe(failure);
@@ -131,14 +137,7 @@ describe('GroupCommit', () => {
   });
 
   it('rejects every waiter, and every later call, with the sync error', async () => {
-    const sync = manualSync();
-    const commit = groupCommit(sync.syncData);
-    commit.noteAppend();
-    const first = commit.durable();
-    commit.noteAppend();
-    const second = commit.durable();
-    await settle();
-    const failure = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+    const { sync, commit, first, second, failure } = await twoOverlappingSyncs();
     sync.pending[0]!.reject(failure);
     sync.pending[1]!.resolve();
     await expect(first).rejects.toBe(failure);

@@ -97,18 +97,30 @@ function writeInt64(dv: DataView, pos: number, value: number): void {
   dv.setUint32(pos + 4, value - high * 0x1_0000_0000);
 }
 
-interface EncodedRecord {
-  attributes: number;
-  timestampDelta: number;
-  key: Uint8Array | null;
-  value: Uint8Array;
-  headers: Array<[Uint8Array, Uint8Array]>;
-  bodyBytes: number;
-}
+/**
+ * Per-record results of the encoder's sizing pass, kept in arrays reused
+ * across calls (grown on demand) so encoding allocates nothing per record
+ * beyond what encoding a non-byte value, a text key or headers takes. The
+ * arrays of references are cleared after each call so they pin nothing.
+ */
+const scratch = {
+  values: [] as Array<Uint8Array | undefined>,
+  keys: [] as Array<Uint8Array | null | undefined>,
+  headers: [] as Array<Uint8Array[] | undefined>,
+  bodyBytes: new Int32Array(1024),
+  attributes: new Uint8Array(1024),
+};
+const noHeaders: Uint8Array[] = [];
 
-function encodeRecord(record: RecordInput, index: number, baseTimestamp: number, now: number): EncodedRecord {
-  const { bytes: value, msgpack } = encodeValue(record.value);
-  let attributes = msgpack ? recordAttribute.msgpackValue : 0;
+/** Sizes record `index`, leaving its encoded parts in `scratch`; returns its body size. */
+function sizeRecord(record: RecordInput, index: number, timestampDelta: number): number {
+  let attributes = 0;
+  let value: Uint8Array;
+  if (record.value instanceof Uint8Array) value = record.value;
+  else {
+    value = encodeValue(record.value).bytes;
+    attributes = recordAttribute.msgpackValue;
+  }
   let key: Uint8Array | null = null;
   if (typeof record.key === 'string') {
     key = encodeUtf8(record.key);
@@ -116,16 +128,21 @@ function encodeRecord(record: RecordInput, index: number, baseTimestamp: number,
   } else if (record.key instanceof Uint8Array) {
     key = record.key;
   }
-  const headers: Array<[Uint8Array, Uint8Array]> = [];
+  let headers = noHeaders;
   if (record.headers) {
-    for (const name in record.headers) headers.push([encodeUtf8(name), encodeUtf8(record.headers[name]!)]);
+    headers = [];
+    for (const name in record.headers) headers.push(encodeUtf8(name), encodeUtf8(record.headers[name]!));
   }
-  const timestampDelta = (record.timestamp ?? now) - baseTimestamp;
   let bodyBytes = 1 + zigzagSize(timestampDelta) + zigzagSize(index);
   bodyBytes += key ? zigzagSize(key.length) + key.length : 1;
-  bodyBytes += zigzagSize(value.length) + value.length + zigzagSize(headers.length);
-  for (const [name, text] of headers) bodyBytes += zigzagSize(name.length) + name.length + zigzagSize(text.length) + text.length;
-  return { attributes, timestampDelta, key, value, headers, bodyBytes };
+  bodyBytes += zigzagSize(value.length) + value.length + zigzagSize(headers.length / 2);
+  for (const part of headers) bodyBytes += zigzagSize(part.length) + part.length;
+  scratch.values[index] = value;
+  scratch.keys[index] = key;
+  scratch.headers[index] = headers;
+  scratch.attributes[index] = attributes;
+  scratch.bodyBytes[index] = bodyBytes;
+  return bodyBytes;
 }
 
 function writeBytes(out: Uint8Array, pos: number, bytes: Uint8Array): number {
@@ -142,52 +159,67 @@ export function encodeRecordBatch(
   records: readonly RecordInput[],
   options: { now: number; producer?: BatchProducer; transactional?: boolean; control?: boolean },
 ): Uint8Array {
-  if (records.length === 0) throw new RangeError('a record batch holds at least one record');
+  const count = records.length;
+  if (count === 0) throw new RangeError('a record batch holds at least one record');
   let baseTimestamp = Infinity;
   let maxTimestamp = -Infinity;
-  for (const record of records) {
-    const ts = record.timestamp ?? options.now;
+  for (let i = 0; i < count; i++) {
+    const ts = records[i]!.timestamp ?? options.now;
     if (ts < baseTimestamp) baseTimestamp = ts;
     if (ts > maxTimestamp) maxTimestamp = ts;
   }
-  const encoded = records.map((record, index) => encodeRecord(record, index, baseTimestamp, options.now));
-  let total = batchHeaderBytes;
-  for (const record of encoded) total += zigzagSize(record.bodyBytes) + record.bodyBytes;
-  const out = new Uint8Array(total);
-  let pos = batchHeaderBytes;
-  for (let i = 0; i < encoded.length; i++) {
-    const record = encoded[i]!;
-    pos = writeZigzag(out, pos, record.bodyBytes);
-    out[pos++] = record.attributes;
-    pos = writeZigzag(out, pos, record.timestampDelta);
-    pos = writeZigzag(out, pos, i);
-    pos = record.key ? writeBytes(out, pos, record.key) : writeZigzag(out, pos, -1);
-    pos = writeBytes(out, pos, record.value);
-    pos = writeZigzag(out, pos, record.headers.length);
-    for (const [name, text] of record.headers) {
-      pos = writeBytes(out, pos, name);
-      pos = writeBytes(out, pos, text);
-    }
+  if (scratch.bodyBytes.length < count) {
+    scratch.bodyBytes = new Int32Array(count);
+    scratch.attributes = new Uint8Array(count);
   }
+  let total = batchHeaderBytes;
+  try {
+    for (let i = 0; i < count; i++) {
+      const bodyBytes = sizeRecord(records[i]!, i, (records[i]!.timestamp ?? options.now) - baseTimestamp);
+      total += zigzagSize(bodyBytes) + bodyBytes;
+    }
+    const out = new Uint8Array(total);
+    let pos = batchHeaderBytes;
+    for (let i = 0; i < count; i++) {
+      const key = scratch.keys[i]!;
+      const headers = scratch.headers[i]!;
+      pos = writeZigzag(out, pos, scratch.bodyBytes[i]!);
+      out[pos++] = scratch.attributes[i]!;
+      pos = writeZigzag(out, pos, (records[i]!.timestamp ?? options.now) - baseTimestamp);
+      pos = writeZigzag(out, pos, i);
+      pos = key ? writeBytes(out, pos, key) : writeZigzag(out, pos, -1);
+      pos = writeBytes(out, pos, scratch.values[i]!);
+      pos = writeZigzag(out, pos, headers.length / 2);
+      for (const part of headers) pos = writeBytes(out, pos, part);
+    }
+    writeBatchHeader(out, count, baseTimestamp, maxTimestamp, options);
+    return out;
+  } finally {
+    scratch.values.fill(undefined, 0, count);
+    scratch.keys.fill(undefined, 0, count);
+    scratch.headers.fill(undefined, 0, count);
+  }
+}
+
+function writeBatchHeader(out: Uint8Array, count: number, baseTimestamp: number, maxTimestamp: number, options: { producer?: BatchProducer; transactional?: boolean; control?: boolean }): void {
   const producer = options.producer ?? noProducer;
   let attributes = 0;
   if (options.transactional) attributes |= batchAttribute.transactional;
   if (options.control) attributes |= batchAttribute.control;
   const dv = view(out);
   writeInt64(dv, 0, 0);
-  dv.setInt32(8, total - batchLogOverheadBytes);
+  dv.setInt32(8, out.length - batchLogOverheadBytes);
   dv.setInt32(12, 0);
   dv.setInt8(16, batchMagic);
   dv.setInt16(21, attributes);
-  dv.setInt32(23, records.length - 1);
+  dv.setInt32(23, count - 1);
   writeInt64(dv, 27, baseTimestamp);
   writeInt64(dv, 35, maxTimestamp);
   writeInt64(dv, 43, producer.producerId);
   dv.setInt16(51, producer.producerEpoch);
   dv.setInt32(53, producer.baseSequence);
-  dv.setInt32(57, records.length);
+  dv.setInt32(57, count);
   dv.setUint32(17, crc32(out.subarray(crcStart)));
-  return out;
 }
 
 /** Reads the fixed header at `pos`; the caller has checked 61 bytes are there. */

@@ -12,11 +12,15 @@ import { formatRate, median, percentile } from './lib/stats.js';
 import { tempDir } from './lib/temp-dir.js';
 import type { ProduceWorkerInput, ProduceWorkerResult } from './produce-worker.js';
 
-export interface ProduceBenchOptions { runs: number; durationMs: number; partitions: number; latencyRatePerSecond: number; latencyDurationMs: number }
+export interface ProduceBenchOptions { runs: number; durationMs: number; partitions: number; latencyRatePerSecond: number; latencyDurationMs: number; batchSizes: number[] }
 
-export const defaultProduceBenchOptions: ProduceBenchOptions = { runs: 3, durationMs: 5_000, partitions: 4, latencyRatePerSecond: 10_000, latencyDurationMs: 5_000 };
+export const defaultProduceBenchOptions: ProduceBenchOptions = {
+  runs: 3, durationMs: 5_000, partitions: 4, latencyRatePerSecond: 10_000, latencyDurationMs: 5_000,
+  // Messages per sendBatch call for the batch-size table (100 B, 1 producer, 8 calls outstanding).
+  batchSizes: [1, 10, 100, 1_000],
+};
 
-export interface ThroughputResult { valueBytes: number; producers: number; runsMsgsPerSecond: number[]; msgsPerSecond: number; mbPerSecond: number }
+export interface ThroughputResult { valueBytes: number; producers: number; batchMessages: number; runsMsgsPerSecond: number[]; msgsPerSecond: number; mbPerSecond: number }
 export interface LatencyResult { ratePerSecond: number; samples: number; p50Ms: number; p99Ms: number; p999Ms: number }
 
 function runWorker(input: ProduceWorkerInput): Promise<ProduceWorkerResult> {
@@ -27,18 +31,17 @@ function runWorker(input: ProduceWorkerInput): Promise<ProduceWorkerResult> {
   });
 }
 
-async function throughputCase(url: string, topic: string, valueBytes: number, producers: number, options: ProduceBenchOptions): Promise<ThroughputResult> {
+async function throughputCase(url: string, topic: string, valueBytes: number, producers: number, options: ProduceBenchOptions, batchMessages = Math.max(64, Math.floor((256 * 1024) / (valueBytes + 8)))): Promise<ThroughputResult> {
   const runsMsgsPerSecond: number[] = [];
-  const batchMessages = Math.max(64, Math.floor((256 * 1024) / (valueBytes + 8)));
   for (let run = 0; run < options.runs; run++) {
     const results = await Promise.all(Array.from({ length: producers }, () =>
       runWorker({ url, topic, valueBytes, batchMessages, windowBatches: 8, durationMs: options.durationMs, warmupMs: 500 })));
     const perSecond = results.reduce((sum, r) => sum + r.acknowledged / (r.elapsedMs / 1000), 0);
     runsMsgsPerSecond.push(perSecond);
-    process.stdout.write(`  ${valueBytes} B × ${producers} producer(s), run ${run + 1}/${options.runs}: ${formatRate(perSecond)} msgs/s\n`);
+    process.stdout.write(`  ${valueBytes} B × ${producers} producer(s), ${batchMessages} per call, run ${run + 1}/${options.runs}: ${formatRate(perSecond)} msgs/s\n`);
   }
   const msgsPerSecond = median(runsMsgsPerSecond);
-  return { valueBytes, producers, runsMsgsPerSecond, msgsPerSecond, mbPerSecond: (msgsPerSecond * valueBytes) / 1e6 };
+  return { valueBytes, producers, batchMessages, runsMsgsPerSecond, msgsPerSecond, mbPerSecond: (msgsPerSecond * valueBytes) / 1e6 };
 }
 
 /** Sends single messages at a fixed rate (ticks of 1 ms) and records each ack's latency. */
@@ -80,7 +83,7 @@ export async function produceLatencyBench(options: ProduceBenchOptions = default
   }
 }
 
-export async function produceBench(options: ProduceBenchOptions = defaultProduceBenchOptions): Promise<{ throughput: ThroughputResult[]; latency: LatencyResult }> {
+export async function produceBench(options: ProduceBenchOptions = defaultProduceBenchOptions): Promise<{ throughput: ThroughputResult[]; batchSizes: ThroughputResult[]; latency: LatencyResult }> {
   const dir = await tempDir('actormq-bench-');
   const broker = await spawnBroker(dir.path);
   try {
@@ -93,11 +96,17 @@ export async function produceBench(options: ProduceBenchOptions = defaultProduce
         throughput.push(await throughputCase(broker.url, topic, valueBytes, producers, options));
       }
     }
+    const batchSizes: ThroughputResult[] = [];
+    for (const batchMessages of options.batchSizes) {
+      const topic = `produce-batch-${batchMessages}`;
+      await admin.createTopic(topic, { partitions: options.partitions });
+      batchSizes.push(await throughputCase(broker.url, topic, 100, 1, options, batchMessages));
+    }
     await admin.createTopic('latency', { partitions: 1 });
     await admin.close();
     process.stdout.write(`  latency at ${options.latencyRatePerSecond} msgs/s for ${options.latencyDurationMs} ms…\n`);
     const latency = await latencyCase(broker.url, 'latency', options);
-    return { throughput, latency };
+    return { throughput, batchSizes, latency };
   } finally {
     await broker.stop();
     await dir.remove();

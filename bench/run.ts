@@ -3,7 +3,7 @@
  * prints progress and a markdown table, writes JSON to bench/results/.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, release, totalmem, type as osType } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultProduceBenchOptions, produceBench, produceLatencyBench, type LatencyResult } from './produce.js';
@@ -27,6 +27,12 @@ const scenarios: Record<string, (quick: boolean, outDir: string) => Promise<{ js
       '| value | producers | msgs/s | MB/s | runs |',
       '| --- | --- | --- | --- | --- |',
       ...rows,
+      '',
+      'By messages per sendBatch call (100 B, 1 producer, 8 calls outstanding)',
+      '',
+      '| messages per call | msgs/s | runs |',
+      '| --- | --- | --- |',
+      ...result.batchSizes.map((r) => `| ${r.batchMessages} | ${formatRate(r.msgsPerSecond)} | ${r.runsMsgsPerSecond.map(formatRate).join(', ')} |`),
       '',
       latencyLine(latency),
     ].join('\n');
@@ -98,9 +104,11 @@ async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ options: { quick: { type: 'boolean' } }, allowPositionals: true });
   const names = positionals.length > 0 ? positionals : Object.keys(scenarios);
   for (const name of names) if (!scenarios[name]) throw new Error(`unknown scenario ${name}; known: ${Object.keys(scenarios).join(', ')}`);
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${osType()} ${release()}, Node ${process.version}`;
   const outDir = join(import.meta.dirname, '../../bench/results');
   await mkdir(outDir, { recursive: true });
+  const summary = [`# actormq benchmarks, ${new Date().toISOString()}`, '', `\`npm run bench -- ${process.argv.slice(2).join(' ')}\``, '', `machine: ${machine}`];
+  const summaryFile = join(outDir, `summary-${stamp()}.md`);
   for (const name of names) {
     process.stdout.write(`▶ ${name}\n`);
     const { json, markdown } = await scenarios[name]!(values.quick === true, outDir);
@@ -108,7 +116,10 @@ async function main(): Promise<void> {
     const file = join(outDir, `${name}-${stamp()}.json`);
     await writeFile(file, JSON.stringify({ scenario: name, machine, at: new Date().toISOString(), result: json }, null, 2));
     process.stdout.write(`results: ${file}\n`);
+    summary.push('', `## ${name}`, '', markdown);
+    await writeFile(summaryFile, `${summary.join('\n')}\n`); // after every scenario, so a long run that stops keeps what it measured
   }
+  process.stdout.write(`summary: ${summaryFile}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -319,7 +319,10 @@ export class TransactionManager {
   }
 
   private hold(txn: Transaction, entry: HalfEntry): void {
-    txn.entries.push({ topic: entry.topic, partition: entry.partition, batch: entry.batch });
+    // A small batch is a view into the frame it came in (and that into a larger socket buffer): copy it, so a
+    // transaction kept for minutes holds its own bytes only.
+    const batch = entry.batch.length <= smallBatchBytes ? new Uint8Array(entry.batch) : entry.batch;
+    txn.entries.push({ topic: entry.topic, partition: entry.partition, batch });
     txn.entryBytes += entry.batch.length;
     txn.recordCount += readBatchHeader(entry.batch).recordCount;
   }
@@ -391,6 +394,8 @@ export class TransactionManager {
 }
 
 const maxGroupNameLength = 249;
+/** Half message batches up to this size are copied out of their frame (see hold). */
+const smallBatchBytes = 4 * 1024;
 
 function checkGroupName(group: string): void {
   if (group.length === 0 || group.length > maxGroupNameLength || !topicNamePattern.test(group)) {

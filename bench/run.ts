@@ -66,9 +66,9 @@ const scenarios: Record<string, (quick: boolean, outDir: string) => Promise<{ js
     const markdown = [
       `Committed transactions (one 100 B message each, flush: sync, ${options.partitions} partitions, ${options.producers} producers × ${options.lanes} in flight, median of ${options.runs} run(s) of ${options.durationMs} ms)`,
       '',
-      '| txn/s | runs |',
-      '| --- | --- |',
-      `| ${formatRate(throughput.txnPerSecond)} | ${throughput.runsTxnPerSecond.map(formatRate).join(', ')} |`,
+      '| txn/s | runs | broker CPU per txn (runs) |',
+      '| --- | --- | --- |',
+      `| ${formatRate(throughput.txnPerSecond)} | ${throughput.runsTxnPerSecond.map(formatRate).join(', ')} | ${throughput.brokerCpuUsPerTxn.map((us) => `${us.toFixed(0)} µs`).join(', ')} |`,
       '',
       `${memory.openTransactions} open transactions (one half message each, opened in ${memory.openSeconds.toFixed(1)} s): broker RSS ${mib(memory.rssBytes)} (${mib(memory.rssBeforeBytes)} before, peak ${mib(memory.peakRssBytes)})`,
     ].join('\n');

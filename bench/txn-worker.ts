@@ -7,7 +7,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { connect } from '../src/client/index.js';
 
 export interface TxnWorkerInput { url: string; topic: string; valueBytes: number; lanes: number; durationMs: number; warmupMs: number }
-export interface TxnWorkerResult { committed: number; elapsedMs: number }
+/** `committed`: inside the measured window; `total`: all of them, warm-up and tail included (for CPU per transaction). */
+export interface TxnWorkerResult { committed: number; total: number; elapsedMs: number }
 
 async function run(input: TxnWorkerInput): Promise<TxnWorkerResult> {
   const client = await connect(input.url, { clientId: 'bench-txn' });
@@ -18,17 +19,19 @@ async function run(input: TxnWorkerInput): Promise<TxnWorkerResult> {
   const warmupEnd = performance.now() + input.warmupMs;
   const stopAt = warmupEnd + input.durationMs;
   let committed = 0;
+  let total = 0;
   const lane = async (): Promise<void> => {
     while (performance.now() < stopAt) {
       const result = await tp.sendInTransaction(input.topic, { value }, commit);
       if (result.state !== 'committed') throw new Error(`transaction ${result.transactionId} ended ${result.state}`);
+      total++;
       const now = performance.now();
       if (now >= warmupEnd && now <= stopAt) committed++;
     }
   };
   await Promise.all(Array.from({ length: input.lanes }, lane));
   await client.close();
-  return { committed, elapsedMs: input.durationMs };
+  return { committed, total, elapsedMs: input.durationMs };
 }
 
 run(workerData as TxnWorkerInput).then(

@@ -21,7 +21,8 @@ export interface TxnBenchOptions { runs: number; durationMs: number; producers: 
 export const defaultTxnBenchOptions: TxnBenchOptions = { runs: 3, durationMs: 5_000, producers: 2, lanes: 256, partitions: 4, openTransactions: 100_000 };
 
 export interface TxnBenchResult {
-  throughput: { runsTxnPerSecond: number[]; txnPerSecond: number };
+  /** brokerCpuUsPerTxn: the broker process's CPU time (user + system) per committed transaction — the ceiling on a core of its own is 1e6 / it. */
+  throughput: { runsTxnPerSecond: number[]; txnPerSecond: number; brokerCpuUsPerTxn: number[] };
   memory: { openTransactions: number; rssBytes: number; rssBeforeBytes: number; peakRssBytes: number; openSeconds: number };
 }
 
@@ -39,6 +40,12 @@ async function processMemory(pid: number): Promise<{ rssBytes: number; peakRssBy
   return { rssBytes: kib('VmRSS'), peakRssBytes: kib('VmHWM') };
 }
 
+/** CPU seconds (user + system) the process has used. */
+async function processCpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
 async function throughput(options: TxnBenchOptions): Promise<TxnBenchResult['throughput']> {
   const dir = await tempDir('actormq-bench-txn-');
   const broker = await spawnBroker(dir.path);
@@ -47,14 +54,19 @@ async function throughput(options: TxnBenchOptions): Promise<TxnBenchResult['thr
     await admin.createTopic('txn', { partitions: options.partitions });
     await admin.close();
     const runsTxnPerSecond: number[] = [];
+    const brokerCpuUsPerTxn: number[] = [];
     for (let run = 0; run < options.runs; run++) {
+      const cpuBefore = await processCpuSeconds(broker.child.pid!);
       const results = await Promise.all(Array.from({ length: options.producers }, () =>
         runWorker({ url: broker.url, topic: 'txn', valueBytes: 100, lanes: options.lanes, durationMs: options.durationMs, warmupMs: 500 })));
+      const cpuSeconds = (await processCpuSeconds(broker.child.pid!)) - cpuBefore;
       const perSecond = results.reduce((sum, r) => sum + r.committed / (r.elapsedMs / 1000), 0);
+      const total = results.reduce((sum, r) => sum + r.total, 0);
       runsTxnPerSecond.push(perSecond);
-      process.stdout.write(`  ${options.producers} producer(s) × ${options.lanes} lanes, run ${run + 1}/${options.runs}: ${formatRate(perSecond)} txn/s\n`);
+      brokerCpuUsPerTxn.push((cpuSeconds * 1e6) / total);
+      process.stdout.write(`  ${options.producers} producer(s) × ${options.lanes} lanes, run ${run + 1}/${options.runs}: ${formatRate(perSecond)} txn/s, broker CPU ${brokerCpuUsPerTxn.at(-1)!.toFixed(0)} µs/txn\n`);
     }
-    return { runsTxnPerSecond, txnPerSecond: median(runsTxnPerSecond) };
+    return { runsTxnPerSecond, txnPerSecond: median(runsTxnPerSecond), brokerCpuUsPerTxn };
   } finally {
     await broker.stop();
     await dir.remove();

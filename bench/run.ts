@@ -11,6 +11,7 @@ import { consumeBench, defaultConsumeBenchOptions } from './consume.js';
 import { defaultPeersBenchOptions, peersBench } from './peers/compare.js';
 import { defaultLatencySweepOptions, latencyMarkdown, latencySvg, latencySweep } from './latency.js';
 import { formatRate } from './lib/stats.js';
+import { formatPressure, pressureMark, pressureSince } from './lib/pressure.js';
 import { defaultScaleBenchOptions, scaleBench, scaleMarkdown } from './scale.js';
 import { defaultTxnBenchOptions, txnBench } from './txn.js';
 
@@ -107,11 +108,16 @@ async function main(): Promise<void> {
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${osType()} ${release()}, Node ${process.version}`;
   const outDir = join(import.meta.dirname, '../../bench/results');
   await mkdir(outDir, { recursive: true });
-  const summary = [`# actormq benchmarks, ${new Date().toISOString()}`, '', `\`npm run bench -- ${process.argv.slice(2).join(' ')}\``, '', `machine: ${machine}`];
+  const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
+  const summary = [`# actormq benchmarks, ${new Date().toISOString()}`, '', `\`${command}\``, '', `machine: ${machine}`];
   const summaryFile = join(outDir, `summary-${stamp()}.md`);
   for (const name of names) {
     process.stdout.write(`▶ ${name}\n`);
-    const { json, markdown } = await scenarios[name]!(values.quick === true, outDir);
+    const started = pressureMark();
+    const result = await scenarios[name]!(values.quick === true, outDir);
+    const { json } = result;
+    // Other processes' demand on this machine during the scenario: numbers measured under high pressure say more about the neighbours.
+    const markdown = `${result.markdown}\n\nmachine pressure during this scenario (share of time some task — the benchmark's own or another's — waited for a CPU / for I/O): ${formatPressure(pressureSince(started))}`;
     process.stdout.write(`\n${markdown}\n\nmachine: ${machine}\n`);
     const file = join(outDir, `${name}-${stamp()}.json`);
     await writeFile(file, JSON.stringify({ scenario: name, machine, at: new Date().toISOString(), result: json }, null, 2));

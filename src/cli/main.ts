@@ -7,6 +7,7 @@ import { produce, produceUsage } from './produce.js';
 import { serve, serveUsage } from './serve.js';
 import { topic, topicUsage } from './topic.js';
 import { txn, txnUsage } from './txn.js';
+import { verify, verifyUsage } from './verify.js';
 import { UsageError } from './args.js';
 
 const usage = `usage:
@@ -16,9 +17,10 @@ ${txnUsage}
 ${produceUsage}
 ${consumeUsage}
 ${groupUsage}
-${machinesUsage}`;
+${machinesUsage}
+${verifyUsage}`;
 
-const commands: Record<string, (argv: string[]) => Promise<void>> = { serve, topic, txn, produce, consume, group, machines };
+const commands: Record<string, (argv: string[]) => Promise<void>> = { serve, topic, txn, produce, consume, group, machines, verify };
 
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;

@@ -1,51 +1,68 @@
 /**
- * The real system under a property run: a broker child process (so it can be
- * SIGKILLed and restarted on the same data dir and port) and one client.
+ * The property run's world: a broker child process (so it can be SIGKILLed
+ * and restarted on the same data dir and port) with the verification world
+ * (producer, transaction producer, consumer groups) connected to it. The
+ * clients reconnect, rejoin and re-register by themselves after a restart.
  */
-import { connect, type Client, type Producer } from '../../src/client/index.js';
+import fc from 'fast-check';
 import { spawnBroker, type BrokerProcess } from '../../bench/lib/broker-process.js';
 import { tempDir } from '../../bench/lib/temp-dir.js';
+import { checkLogInvariants, type InvariantResult } from '../../src/verify/invariants.js';
+import type { VerifyCommand } from '../../src/verify/commands.js';
+import type { VerifyModel } from '../../src/verify/model.js';
+import { VerifyWorld } from '../../src/verify/world.js';
+
+/** Check-backs come quickly, so a commit whose answer a crash lost is settled within the run. */
+const brokerArgs = ['--txn-check-after-ms', '300', '--txn-check-interval-ms', '300'];
 
 export class BrokerWorld {
-  /** Sends not yet acknowledged (and their bookkeeping). */
-  inFlight: Array<Promise<void>> = [];
-
   private constructor(
     private broker: BrokerProcess,
-    readonly client: Client,
-    readonly producer: Producer,
+    readonly verify: VerifyWorld,
     private readonly dir: { path: string; remove: () => Promise<void> },
   ) {}
 
-  static async start(): Promise<BrokerWorld> {
+  static async start(runId: string): Promise<BrokerWorld> {
     const dir = await tempDir('actormq-property-');
-    const broker = await spawnBroker(dir.path);
-    const client = await connect(broker.url, { clientId: 'property', reconnectBackoffMs: 10, reconnectBackoffMaxMs: 200 });
-    return new BrokerWorld(broker, client, client.producer({ lingerMs: 0, retryBackoffMs: 10, retryBackoffMaxMs: 200 }), dir);
+    const broker = await spawnBroker(dir.path, 0, brokerArgs);
+    const verify = await VerifyWorld.start({ url: broker.url, runId, groups: [{ members: 1, maxDeliveries: 5 }] });
+    return new BrokerWorld(broker, verify, dir);
   }
 
-  get url(): string {
-    return this.broker.url;
-  }
-
-  /** SIGKILL, then a new broker process on the same data dir and port; the client reconnects by itself. */
+  /** SIGKILL, then a new broker process on the same data dir and port. */
   async crashAndRestart(): Promise<void> {
     const port = this.broker.port;
     await this.broker.kill();
-    this.broker = await spawnBroker(this.dir.path, port);
-  }
-
-  async settle(): Promise<void> {
-    const pending = this.inFlight;
-    this.inFlight = [];
-    await Promise.all(pending);
+    this.broker = await spawnBroker(this.dir.path, port, brokerArgs);
   }
 
   async stop(): Promise<void> {
-    // A failed run stops with sends in flight: their outcome no longer matters.
-    await Promise.allSettled(this.inFlight);
-    await this.client.close().catch(() => undefined);
+    await this.verify.stop();
     await this.broker.kill();
     await this.dir.remove();
   }
+}
+
+/** SIGKILL + restart while sends, transactions and deliveries are in flight; then everything acknowledged must still be there. */
+class CrashAndRestart implements fc.AsyncCommand<VerifyModel, BrokerWorld> {
+  check = () => true;
+  async run(model: VerifyModel, world: BrokerWorld): Promise<void> {
+    await world.crashAndRestart();
+    await world.verify.settle();
+    // A commit whose answer the crash lost is settled by the check-back a little later: checked at the end of the run.
+    const broken = (await checkLogInvariants(world.verify.client, model)).filter((i: InvariantResult) => !i.held && i.name !== 'a committed transaction is stored whole');
+    if (broken.length > 0) throw new Error(broken.map((i) => `${i.name}: ${i.counterexample}`).join('\n'));
+  }
+  toString = () => 'SIGKILL+restart';
+}
+
+export const crashCommand = fc.constant(new CrashAndRestart());
+
+/** The verification commands, run against the property world's VerifyWorld. */
+export function onBrokerWorld(command: VerifyCommand): fc.AsyncCommand<VerifyModel, BrokerWorld> {
+  return {
+    check: (model) => command.check(model),
+    run: (model, world) => command.run(model, world.verify),
+    toString: () => command.toString(),
+  };
 }

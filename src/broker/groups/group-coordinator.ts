@@ -5,6 +5,7 @@
  * between members is paused until the old owner releases it (or is gone), so
  * it is never delivered by two members at once.
  */
+import { randomUUID } from 'node:crypto';
 import { createActor, type Actor } from 'xstate';
 import { groupMachine } from '../../../machines/group.machine.js';
 import { ActorMqError } from '../../protocol/errors.js';
@@ -36,7 +37,6 @@ export class GroupCoordinator {
   /** Partitions paused until their old owner releases them (partition / none mode). */
   private readonly moves = new Map<string, Move>();
   private subscription: { topics: string[]; ordering: Ordering } | undefined;
-  private nextMemberNumber = 1;
   /** The generation being rebalanced to (the snapshot lags while a transition runs). */
   private generationNow = 0;
 
@@ -65,7 +65,8 @@ export class GroupCoordinator {
     for (const topic of topics) if (!this.deps.topics.get(topic)) throw new ActorMqError('UNKNOWN_TOPIC', `topic ${JSON.stringify(topic)} does not exist`);
     this.subscription ??= { topics: [...topics].sort(), ordering: settings.ordering };
     this.openCursors(from);
-    const member = new GroupMember(this.name, `${this.name}-${this.nextMemberNumber++}`, clientId, settings, connection, this.deps.environment.timers);
+    // Unique across restarts too: a client must never mistake a new membership for its old one.
+    const member = new GroupMember(this.name, `${this.name}-${randomUUID().slice(0, 8)}`, clientId, settings, connection, this.deps.environment.timers);
     this.members.set(member.id, member);
     member.actor.subscribe((snapshot) => {
       if (snapshot.value === 'expired') this.lose(member.id);

@@ -14,7 +14,7 @@ import { BrokerWorld, crashCommand, onBrokerWorld } from './broker-world.js';
 
 const fixedSeed = 20261125;
 const seed = process.env.PROPERTY_SEED ? Number(process.env.PROPERTY_SEED) : process.env.PROPERTY_RANDOM ? Date.now() % 2 ** 31 : fixedSeed;
-const numRuns = process.env.PROPERTY_RUNS ? Number(process.env.PROPERTY_RUNS) : 60;
+const numRuns = process.env.PROPERTY_RUNS ? Number(process.env.PROPERTY_RUNS) : 85;
 /** Crashes cost a process start: about one command in forty. */
 const ordinaryWeight = 5;
 const catchUpMs = 20_000;

@@ -19,6 +19,7 @@
  * broker ends every membership of a socket when it closes.
  */
 import { encodeFrame } from '../protocol/codec.js';
+import { encodeProduceFrame } from '../protocol/produce-frame.js';
 import { ActorMqError, ConnectionClosedError, TimeoutError } from '../protocol/errors.js';
 import type { TxnCheckFrame } from '../protocol/frames.js';
 import type { ErrorFrame, PushFrame, RequestFrame, ResultBodies, WelcomeBody } from '../protocol/frames.js';
@@ -170,7 +171,9 @@ export class Connection {
   private transmit(request: OutgoingRequest): void {
     const id = this.nextId;
     this.nextId = id === maxRequestId ? 1 : id + 1;
-    const bytes = encodeFrame({ ...request.frame, id });
+    // Produce frames go into one reused buffer: send() copies it (socket.ts), and a fresh buffer per batch-sized frame costs GC.
+    const { frame } = request;
+    const bytes = frame.type === 'produce' ? encodeProduceFrame(id, (frame as RequestOf<'produce'>).entries) : encodeFrame({ ...frame, id });
     if (bytes.length > this.limits.maxFrameBytes) {
       return this.settle(request, new ActorMqError('FRAME_TOO_LARGE', `${request.frame.type} frame of ${bytes.length} bytes exceeds the broker's maxFrameBytes ${this.limits.maxFrameBytes}`));
     }

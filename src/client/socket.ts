@@ -6,6 +6,11 @@
  */
 export interface Socket {
   binaryType: string;
+  /**
+   * Must be done with `data` when it returns (the connection reuses the
+   * buffer of produce frames): `ws` masks a client frame into a new buffer,
+   * and the WHATWG WebSocket takes a copy of a buffer source.
+   */
   send(data: Uint8Array): void;
   close(code?: number, reason?: string): void;
   onopen: ((event: unknown) => void) | null;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { connectionMachine } from '../../machines/connection.machine.js';
-import { ControlledActors, drivePath } from './drive-machine.js';
-import { coverageOf, planTransitionCoverage } from './graph-plan.js';
+import { ControlledActors, drivePath, expectFullCoverage } from './drive-machine.js';
+import { planTransitionCoverage } from './graph-plan.js';
 
 const input = { connectionId: '1', helloTimeoutMs: 10_000, closeTimeoutMs: 5_000 };
 const variants = {
@@ -13,9 +13,7 @@ describe('connection machine: generated paths', () => {
   const paths = planTransitionCoverage(connectionMachine, input, variants);
 
   it('covers every state and every transition', () => {
-    const coverage = coverageOf(connectionMachine, paths);
-    expect(coverage.missingStates).toEqual([]);
-    expect(coverage.missingTransitions).toEqual([]);
+    expectFullCoverage(connectionMachine, paths);
   });
 
   it.each(paths.map((path) => [path.steps.map((s) => s.event.type).join(' → '), path] as const))('%s', async (_name, path) => {

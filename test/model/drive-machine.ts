@@ -7,6 +7,7 @@
 import { expect } from 'vitest';
 import { createActor, fromPromise, SimulatedClock, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
 import type { StatePath } from '@xstate/graph';
+import { coverageOf, type Coverage, type MachinePath } from './graph-plan.js';
 
 interface Deferred { resolve: (value: unknown) => void; reject: (error: unknown) => void }
 
@@ -59,4 +60,12 @@ export async function drivePath(
     expect(actor.getSnapshot().value, `after ${type}`).toEqual(step.state.value);
   }
   actor.stop();
+}
+
+/** Fails unless `paths` take every state and every transition of `machine`; returns the coverage for the table. */
+export function expectFullCoverage(machine: AnyStateMachine, paths: MachinePath[]): Coverage {
+  const coverage = coverageOf(machine, paths);
+  expect(coverage.missingStates).toEqual([]);
+  expect(coverage.missingTransitions).toEqual([]);
+  return coverage;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { groupMemberMachine } from '../../machines/group-member.machine.js';
-import { ControlledActors, drivePath } from './drive-machine.js';
-import { coverageOf, planTransitionCoverage } from './graph-plan.js';
+import { ControlledActors, drivePath, expectFullCoverage } from './drive-machine.js';
+import { planTransitionCoverage } from './graph-plan.js';
 
 const input = { group: 'cart', memberId: 'm-1', clientId: 'cart-svc', sessionTimeoutMs: 10_000 };
 const variants = {
@@ -13,9 +13,7 @@ describe('group member machine: generated paths', () => {
   const paths = planTransitionCoverage(groupMemberMachine, input, variants);
 
   it('covers every state and every transition', () => {
-    const coverage = coverageOf(groupMemberMachine, paths);
-    expect(coverage.missingStates).toEqual([]);
-    expect(coverage.missingTransitions).toEqual([]);
+    expectFullCoverage(groupMemberMachine, paths);
   });
 
   it.each(paths.map((path) => [path.steps.map((s) => s.event.type).join(' → '), path] as const))('%s', async (_name, path) => {

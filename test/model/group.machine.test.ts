@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyMachineSnapshot } from 'xstate';
 import { groupMachine } from '../../machines/group.machine.js';
-import { ControlledActors, drivePath } from './drive-machine.js';
-import { coverageOf, planTransitionCoverage } from './graph-plan.js';
+import { ControlledActors, drivePath, expectFullCoverage } from './drive-machine.js';
+import { planTransitionCoverage } from './graph-plan.js';
 
 const input = { group: 'cart' };
 const variants = {
@@ -15,9 +15,7 @@ describe('group machine: generated paths', () => {
   const paths = planTransitionCoverage(groupMachine, input, variants, (s) => s.context.generation > 3);
 
   it('covers every state and every transition', () => {
-    const coverage = coverageOf(groupMachine, paths);
-    expect(coverage.missingStates).toEqual([]);
-    expect(coverage.missingTransitions).toEqual([]);
+    expectFullCoverage(groupMachine, paths);
   });
 
   it.each(paths.map((path) => [path.steps.map((s) => s.event.type).join(' → '), path] as const))('%s', async (_name, path) => {

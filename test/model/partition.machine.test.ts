@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { partitionMachine } from '../../machines/partition.machine.js';
-import { ControlledActors, drivePath } from './drive-machine.js';
-import { coverageOf, planTransitionCoverage } from './graph-plan.js';
+import { ControlledActors, drivePath, expectFullCoverage } from './drive-machine.js';
+import { planTransitionCoverage } from './graph-plan.js';
 
 const input = { topic: 'orders', partition: 0, restartBackoffMs: 100, restartBackoffMaxMs: 1_000 };
 const variants = {
@@ -14,9 +14,7 @@ describe('partition machine: generated paths', () => {
   const paths = planTransitionCoverage(partitionMachine, input, variants, (s) => s.context.failures > 2);
 
   it('covers every state and every transition', () => {
-    const coverage = coverageOf(partitionMachine, paths);
-    expect(coverage.missingStates).toEqual([]);
-    expect(coverage.missingTransitions).toEqual([]);
+    expectFullCoverage(partitionMachine, paths);
   });
 
   it.each(paths.map((path) => [path.steps.map((s) => s.event.type).join(' → '), path] as const))('%s', async (_name, path) => {

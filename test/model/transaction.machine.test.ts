@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, SimulatedClock } from 'xstate';
 import { transactionMachine } from '../../machines/transaction.machine.js';
-import { ControlledActors, drivePath } from './drive-machine.js';
-import { coverageOf, planTransitionCoverage } from './graph-plan.js';
+import { ControlledActors, drivePath, expectFullCoverage } from './drive-machine.js';
+import { planTransitionCoverage } from './graph-plan.js';
 
 const input = { id: 'txn-1', group: 'order-service', checkAfterMs: 100, checkIntervalMs: 1_000, maxChecks: 2, timeoutMs: 10_000 };
 const variants = {
@@ -17,9 +17,7 @@ describe('transaction machine: generated paths', () => {
   const paths = planTransitionCoverage(transactionMachine, input, variants, (s) => s.context.messages > 2 || s.context.unansweredChecks > 1 || s.context.checks > input.maxChecks);
 
   it('covers every state and every transition', () => {
-    const coverage = coverageOf(transactionMachine, paths);
-    expect(coverage.missingStates).toEqual([]);
-    expect(coverage.missingTransitions).toEqual([]);
+    expectFullCoverage(transactionMachine, paths);
   });
 
   it.each(paths.map((path) => [path.steps.map((s) => s.event.type).join(' → '), path] as const))('%s', async (_name, path) => {

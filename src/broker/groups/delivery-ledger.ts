@@ -100,21 +100,6 @@ export class DeliveryLedger {
     return taken;
   }
 
-  /** Messages out with `member`. */
-  outWith(member: string): number {
-    let count = 0;
-    for (const entry of this.redelivered.values()) if (entry.member === member) count++;
-    for (let i = this.head; i < this.chunks.length; i++) {
-      const chunk = this.chunks[i]!;
-      if (typeof chunk.member === 'string') {
-        if (chunk.member === member) count += chunk.open;
-      } else {
-        for (let offset = chunk.from; offset <= chunk.to; offset++) if (chunk.member[offset - chunk.from] === member && !this.isClosed(chunk, offset)) count++;
-      }
-    }
-    return count;
-  }
-
   /** Lowest offset not yet acked: everything below it is done. */
   committed(): number {
     let lowest = this.next;

@@ -97,10 +97,6 @@ export class GroupMember {
     }
   }
 
-  get unacknowledged(): number {
-    return this.inFlightMessages;
-  }
-
   push(frame: PushFrame): void {
     this.connection.push(frame);
   }

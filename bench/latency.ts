@@ -5,6 +5,8 @@
  * fdatasync); a consumer group member in the same process receives them.
  * Records produce→ack and produce→deliver (send call → handler) latency in
  * HdrHistograms; per rate the median of each percentile over the runs.
+ * After each run the physical reference (bench/reference) takes the same
+ * load, so the table shows the floor this machine allows at that moment.
  * Writes an SVG chart of latency against rate.
  */
 import { connect, type Client } from '../src/client/index.js';
@@ -12,69 +14,45 @@ import { spawnBroker } from './lib/broker-process.js';
 import { preciseNowMs } from './lib/clock.js';
 import { LatencyRecorder, type LatencySummary } from './lib/latency.js';
 import { formatPressure, pressureNow, type Pressure } from './lib/pressure.js';
-import { stampAgeMs } from './lib/stamp.js';
+import { sendAtFixedRate } from './lib/fixed-rate.js';
+import { stampAgeMs, stampMs } from './lib/stamp.js';
 import { median } from './lib/stats.js';
 import { lineChartSvg } from './lib/svg-chart.js';
 import { syncProbe } from './lib/sync-probe.js';
 import { tempDir } from './lib/temp-dir.js';
+import { referenceLatency } from './reference/reference-latency.js';
 
 export interface LatencySweepOptions { rates: number[]; runs: number; durationMs: number; warmupMs: number }
 export const defaultLatencySweepOptions: LatencySweepOptions = { rates: [1_000, 10_000, 100_000], runs: 3, durationMs: 5_000, warmupMs: 1_000 };
 
-export interface LatencyRun { ack: LatencySummary; deliver: LatencySummary | null; pressure: Pressure | null; diskSync: LatencySummary }
-export interface LatencyPoint { ratePerSecond: number; flush: 'sync' | 'interval'; runs: LatencyRun[]; ack: LatencySummary; deliver: LatencySummary | null; diskSync: LatencySummary }
+/** `reference`: the physical reference (bench/reference) under the same load right after; only with flush: sync. */
+export interface LatencyRun { ack: LatencySummary; deliver: LatencySummary; pressure: Pressure | null; diskSync: LatencySummary; reference: LatencySummary | null }
+export interface LatencyPoint { ratePerSecond: number; flush: 'sync' | 'interval'; runs: LatencyRun[]; ack: LatencySummary; deliver: LatencySummary; diskSync: LatencySummary; reference: LatencySummary | null }
 
-interface ConsumerApi {
-  consumer?(options: { group: string; topics: string[]; from: 'earliest' }): {
-    run(handler: (message: { value: unknown }) => Promise<void>): Promise<void>;
-    close(): Promise<void>;
-  };
-}
-
-/** Drops in-flight promise bookkeeping every this many sends (bounds memory at 100k msgs/s). */
-const settleEvery = 20_000;
-
-async function latencyRun(client: Client, topic: string, ratePerSecond: number, options: LatencySweepOptions, dir: string): Promise<LatencyRun> {
+async function latencyRun(client: Client, topic: string, ratePerSecond: number, flush: 'sync' | 'interval', options: LatencySweepOptions, dir: string): Promise<LatencyRun> {
   const diskSync = await syncProbe(dir);
   await client.createTopic(topic, { partitions: 1 });
-  const ack = new LatencyRecorder();
   const deliver = new LatencyRecorder();
-  let measuring = false;
-  const api = client as unknown as ConsumerApi;
-  const consumer = api.consumer?.({ group: `latency-${topic}`, topics: [topic], from: 'earliest' });
-  await consumer?.run(async (message) => {
-    if (measuring) deliver.recordMs(stampAgeMs(message.value as Uint8Array));
+  const consumer = client.consumer({ group: `latency-${topic}`, topics: [topic], from: 'earliest' });
+  // Deliveries of messages stamped after the warm-up are recorded.
+  let measureFromMs = Infinity;
+  await consumer.run(async (message) => {
+    const value = message.value as Uint8Array;
+    if (stampMs(value) >= measureFromMs) deliver.recordMs(stampAgeMs(value));
   });
   const producer = client.producer({ lingerMs: 0 });
-  const perMs = ratePerSecond / 1000;
-  let pending: Array<Promise<void>> = [];
-  const start = performance.now();
-  const end = start + options.warmupMs + options.durationMs;
-  let sent = 0;
-  while (performance.now() < end) {
-    const due = Math.floor((performance.now() - start) * perMs);
-    measuring = performance.now() - start >= options.warmupMs;
-    for (; sent < due; sent++) {
-      const value = new Uint8Array(100);
-      new DataView(value.buffer).setFloat64(0, preciseNowMs());
-      const sentAt = performance.now();
-      const record = measuring;
-      pending.push(producer.send(topic, { value }).then(() => {
-        if (record) ack.recordMs(performance.now() - sentAt);
-      }));
-    }
-    if (pending.length >= settleEvery) {
-      await Promise.all(pending);
-      pending = [];
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  await Promise.all(pending);
+  measureFromMs = preciseNowMs() + options.warmupMs;
+  const ack = await sendAtFixedRate({ ratePerSecond, warmupMs: options.warmupMs, durationMs: options.durationMs }, () => {
+    const value = new Uint8Array(100);
+    new DataView(value.buffer).setFloat64(0, preciseNowMs());
+    return producer.send(topic, { value });
+  });
   await new Promise((resolve) => setTimeout(resolve, 100)); // the last deliveries
-  measuring = false;
   await producer.close();
-  await consumer?.close();
-  return { ack: ack.summary(), deliver: consumer ? deliver.summary() : null, pressure: pressureNow(), diskSync };
+  await consumer.close();
+  const pressure = pressureNow();
+  const reference = flush === 'sync' ? await referenceLatency(dir, { ratePerSecond, warmupMs: options.warmupMs, durationMs: options.durationMs }) : null;
+  return { ack: ack.summary(), deliver: deliver.summary(), pressure, diskSync, reference };
 }
 
 function medianSummary(summaries: LatencySummary[]): LatencySummary {
@@ -100,18 +78,17 @@ async function latencyPoint(rate: number, flush: 'sync' | 'interval', options: L
     const client = await connect(broker.url, { clientId: 'bench-latency' });
     const runs: LatencyRun[] = [];
     for (let run = 0; run < options.runs; run++) {
-      const result = await latencyRun(client, `latency-${rate}-${run}`, rate, options, dir.path);
+      const result = await latencyRun(client, `latency-${rate}-${run}`, rate, flush, options, dir.path);
       runs.push(result);
-      const deliver = result.deliver ? `, deliver ${format(result.deliver)}` : '';
-      process.stdout.write(`  ${rate} msgs/s (flush ${flush}), run ${run + 1}/${options.runs}: ack ${format(result.ack)}${deliver}; disk fdatasync probe ${format(result.diskSync)} (machine pressure ${formatPressure(result.pressure)})\n`);
+      process.stdout.write(`  ${rate} msgs/s (flush ${flush}), run ${run + 1}/${options.runs}: ack ${format(result.ack)}, deliver ${format(result.deliver)}; disk fdatasync probe ${format(result.diskSync)}${result.reference ? `; physical reference ack ${format(result.reference)}` : ''} (machine pressure ${formatPressure(result.pressure)})\n`);
     }
     await client.close();
-    const delivers = runs.flatMap((r) => (r.deliver ? [r.deliver] : []));
     return {
       ratePerSecond: rate, flush, runs,
       ack: medianSummary(runs.map((r) => r.ack)),
-      deliver: delivers.length ? medianSummary(delivers) : null,
+      deliver: medianSummary(runs.map((r) => r.deliver)),
       diskSync: medianSummary(runs.map((r) => r.diskSync)),
+      reference: flush === 'sync' ? medianSummary(runs.map((r) => r.reference!)) : null,
     };
   } finally {
     await broker.stop();
@@ -128,9 +105,9 @@ export function latencyMarkdown(points: LatencyPoint[], options: LatencySweepOpt
   return [
     `Latency at fixed rates (100 B, 1 partition, flush: sync — every ack after fdatasync; median of ${options.runs} runs of ${options.durationMs} ms; ms)`,
     '',
-    '| rate msgs/s | flush | produce→ack p50 / p99 / p99.9 | produce→deliver p50 / p99 / p99.9 | bare fdatasync probe p50 / p99 / p99.9 | CPU / IO pressure after each run |',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...points.map((p) => `| ${p.ratePerSecond.toLocaleString('en-US')} | ${p.flush} | ${cell(p.ack)} | ${cell(p.deliver)} | ${cell(p.diskSync)} | ${p.runs.map((r) => formatPressure(r.pressure)).join('; ')} |`),
+    '| rate msgs/s | flush | produce→ack p50 / p99 / p99.9 | produce→deliver p50 / p99 / p99.9 | physical reference produce→ack p50 / p99 / p99.9 | bare fdatasync probe p50 / p99 / p99.9 | CPU / IO pressure after each run |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...points.map((p) => `| ${p.ratePerSecond.toLocaleString('en-US')} | ${p.flush} | ${cell(p.ack)} | ${cell(p.deliver)} | ${cell(p.reference)} | ${cell(p.diskSync)} | ${p.runs.map((r) => formatPressure(r.pressure)).join('; ')} |`),
   ].join('\n');
 }
 
@@ -143,9 +120,10 @@ export function latencySvg(all: LatencyPoint[]): string {
     line('ack p50', '#1f77b4', false, (p) => p.ack.p50Ms),
     line('ack p99', '#ff7f0e', false, (p) => p.ack.p99Ms),
     line('ack p99.9', '#d62728', false, (p) => p.ack.p999Ms),
-    line('deliver p50', '#1f77b4', true, (p) => p.deliver?.p50Ms),
-    line('deliver p99', '#ff7f0e', true, (p) => p.deliver?.p99Ms),
-    line('deliver p99.9', '#d62728', true, (p) => p.deliver?.p999Ms),
+    line('deliver p50', '#1f77b4', true, (p) => p.deliver.p50Ms),
+    line('deliver p99', '#ff7f0e', true, (p) => p.deliver.p99Ms),
+    line('deliver p99.9', '#d62728', true, (p) => p.deliver.p999Ms),
+    line('physical reference ack p99', '#2ca02c', true, (p) => p.reference?.p99Ms),
     line('bare fdatasync p99', '#7f7f7f', true, (p) => p.diskSync.p99Ms),
   ].filter((s) => s.points.length > 0);
   return lineChartSvg('actormq latency against rate (flush: sync)', 'messages per second (log)', 'latency, ms (log)', series);

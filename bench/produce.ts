@@ -8,7 +8,8 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { connect } from '../src/client/index.js';
 import { spawnBroker } from './lib/broker-process.js';
-import { formatRate, median, percentile } from './lib/stats.js';
+import { sendAtFixedRate } from './lib/fixed-rate.js';
+import { formatRate, median } from './lib/stats.js';
 import { tempDir } from './lib/temp-dir.js';
 import type { ProduceWorkerInput, ProduceWorkerResult } from './produce-worker.js';
 
@@ -19,6 +20,9 @@ export const defaultProduceBenchOptions: ProduceBenchOptions = {
   // Messages per sendBatch call for the batch-size table (100 B, 1 producer, 8 calls outstanding).
   batchSizes: [1, 10, 100, 1_000],
 };
+
+/** Sends before the measured part of the latency case (connection, JIT, first segment). */
+const latencyWarmupMs = 1_000;
 
 export interface ThroughputResult { valueBytes: number; producers: number; batchMessages: number; runsMsgsPerSecond: number[]; msgsPerSecond: number; mbPerSecond: number }
 export interface LatencyResult { ratePerSecond: number; samples: number; p50Ms: number; p99Ms: number; p999Ms: number }
@@ -49,23 +53,10 @@ async function latencyCase(url: string, topic: string, options: ProduceBenchOpti
   const client = await connect(url, { clientId: 'bench-latency' });
   const producer = client.producer({ lingerMs: 0 });
   const value = new Uint8Array(100).fill(0x62);
-  const latenciesMs: number[] = [];
-  const pending: Array<Promise<void>> = [];
-  const perTick = options.latencyRatePerSecond / 1000;
-  const start = performance.now();
-  let sent = 0;
-  while (performance.now() - start < options.latencyDurationMs) {
-    const due = Math.floor((performance.now() - start) * perTick);
-    for (; sent < due; sent++) {
-      const sentAt = performance.now();
-      pending.push(producer.send(topic, { value }).then(() => void latenciesMs.push(performance.now() - sentAt)));
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  await Promise.all(pending);
+  const timing = { ratePerSecond: options.latencyRatePerSecond, warmupMs: latencyWarmupMs, durationMs: options.latencyDurationMs };
+  const summary = (await sendAtFixedRate(timing, () => producer.send(topic, { value }))).summary();
   await client.close();
-  latenciesMs.sort((a, b) => a - b);
-  return { ratePerSecond: options.latencyRatePerSecond, samples: latenciesMs.length, p50Ms: percentile(latenciesMs, 50), p99Ms: percentile(latenciesMs, 99), p999Ms: percentile(latenciesMs, 99.9) };
+  return { ratePerSecond: options.latencyRatePerSecond, samples: summary.samples, p50Ms: summary.p50Ms, p99Ms: summary.p99Ms, p999Ms: summary.p999Ms };
 }
 
 /** Only the fixed-rate latency case (quicker to iterate on). */

@@ -26,7 +26,12 @@ export class StampedPayloads {
   }
 }
 
+/** The epoch ms stamped into `payload`. */
+export function stampMs(payload: Uint8Array): number {
+  return new DataView(payload.buffer, payload.byteOffset, 8).getFloat64(0);
+}
+
 /** Milliseconds since the stamp in `payload` was written. */
 export function stampAgeMs(payload: Uint8Array): number {
-  return preciseNowMs() - new DataView(payload.buffer, payload.byteOffset, 8).getFloat64(0);
+  return preciseNowMs() - stampMs(payload);
 }

@@ -147,24 +147,41 @@ export class PartitionCursor {
     this.armTimer();
   }
 
-  /** Redelivers waiting offsets whose backoff is over, lowest offset first. */
+  /**
+   * Redelivers waiting offsets whose backoff is over, lowest offset first:
+   * one read and one frame for a run of due offsets that go to the same
+   * member with the same delivery count (a member lost with thousands of
+   * messages out hands them over in a few frames, not one read each).
+   */
   private async deliverDue(): Promise<boolean> {
     const now = this.deps.clock();
     const due = [...this.ledger.waiting].filter(([, entry]) => entry.dueAtMs <= now).map(([offset]) => offset).sort((a, b) => a - b);
-    for (const offset of due) {
-      const member = this.targetFor(this.keyOfOffset.get(offset));
+    for (const first of due) {
+      const member = this.targetFor(this.keyOfOffset.get(first));
       if (!member?.hasCredit) {
         member?.whenCredit(this.wake);
         if (this.ordering === 'partition') return false; // keep offset order
         continue;
       }
-      const { records } = await this.partition.read(offset, 1);
-      if (!this.ledger.waiting.has(offset) || !member.hasCredit) return true; // changed while reading: look again
-      const batch = batchContaining(records, offset);
-      const deliveryCount = this.ledger.redeliver(offset, member.id);
-      if (this.ordering === 'key') this.claimKey(offset, member.id);
-      member.charge(1, batch.length);
-      member.push({ type: 'deliver', group: this.group, memberId: member.id, topic: this.topic, partition: this.partition.partition, records: batch, ranges: [offset, offset], deliveryCount });
+      const deliveryCount = this.ledger.waiting.get(first)!.deliveryCount;
+      const { records } = await this.partition.read(first, Math.min(maxDeliverBytes, Math.max(member.creditBytes, 1)));
+      if (!this.ledger.waiting.has(first) || !member.hasCredit || (this.ordering !== 'key' && this.owner !== member)) return true; // changed while reading: look again
+      const lastRead = lastOffsetOf(records);
+      const offsets: number[] = [];
+      for (const offset of due) {
+        if (offset < first) continue;
+        if (offset > lastRead || offsets.length >= member.creditMessages) break;
+        const entry = this.ledger.waiting.get(offset);
+        if (!entry) continue; // redelivered or settled while reading
+        if (entry.deliveryCount !== deliveryCount) break; // one count per frame; a later frame keeps the order
+        if (this.ordering === 'key' && this.targetFor(this.keyOfOffset.get(offset)) !== member) continue; // another key's member
+        this.ledger.redeliver(offset, member.id);
+        if (this.ordering === 'key') this.claimKey(offset, member.id);
+        offsets.push(offset);
+      }
+      const payload = batchesThrough(records, offsets[offsets.length - 1]!).subarray(batchStartOf(records, first));
+      member.charge(offsets.length, payload.length);
+      member.push({ type: 'deliver', group: this.group, memberId: member.id, topic: this.topic, partition: this.partition.partition, records: payload, ranges: toRanges(offsets), deliveryCount });
       return true;
     }
     return false;
@@ -325,9 +342,15 @@ function batchesThrough(records: Uint8Array, to: number): Uint8Array {
   return records;
 }
 
+/** Position of the batch holding `offset`. */
+function batchStartOf(records: Uint8Array, offset: number): number {
+  for (const batch of batches(records)) if (batch.baseOffset <= offset && offset <= batch.lastOffset) return batch.pos;
+  throw new ActorMqError('OFFSET_OUT_OF_RANGE', `offset ${offset} is not in the batches read`);
+}
+
 function batchContaining(records: Uint8Array, offset: number): Uint8Array {
-  for (const batch of batches(records)) if (batch.baseOffset <= offset && offset <= batch.lastOffset) return records.subarray(batch.pos, batch.pos + batch.size);
-  throw new ActorMqError('OFFSET_OUT_OF_RANGE', `offset ${offset} is not in the batch read`);
+  const pos = batchStartOf(records, offset);
+  return records.subarray(pos, pos + batchSizeAt(records, pos));
 }
 
 /** Every record of the batches read; keys and byte values are views into `records` (each read is a fresh buffer). */

@@ -107,6 +107,23 @@ describe('consumer groups over the wire', () => {
     expect(delivered(again).map((d) => d.value)).toEqual([`p${lost}`]);
   });
 
+  it('hands a lost member\'s messages over in a few frames, in offset order, each counted as a second delivery', async () => {
+    const values = Array.from({ length: 500 }, (_, i) => `m${i}`);
+    await produce('orders', 0, values.slice(0, 250));
+    await produce('orders', 0, values.slice(250));
+    const a = await consumer();
+    await a.request({ type: 'joinGroup', group: 'handover', topics: ['orders'], ...joinDefaults });
+    await a.waitFor(() => deliveries(a).flatMap(delivered).length === 500);
+    const b = await consumer();
+    await b.request({ type: 'joinGroup', group: 'handover', topics: ['orders'], ...joinDefaults });
+    a.socket.terminate(); // 500 messages out with a, none acked
+    await b.waitFor(() => deliveries(b).filter((f) => f.partition === 0).flatMap(delivered).length === 500);
+    const frames = deliveries(b).filter((f) => f.partition === 0);
+    expect(frames.every((f) => f.deliveryCount === 2)).toBe(true);
+    expect(frames.flatMap(delivered).map((d) => d.value)).toEqual(values);
+    expect(frames.length).toBeLessThanOrEqual(2); // one read and one frame per run of due offsets, not one per message
+  });
+
   it('refuses bad group input with codes and keeps serving', async () => {
     const c = await consumer();
     expect(await c.request({ type: 'joinGroup', group: 'x', topics: ['missing'], ...joinDefaults })).toMatchObject({ code: 'UNKNOWN_TOPIC' });

@@ -100,8 +100,10 @@ export class TransactionManager {
   register(group: string, connection: ProducerConnection): Record<string, never> {
     checkGroupName(group);
     if (this.producers.register(group, connection)) {
-      // Checks that found nobody go out now instead of waiting for checkIntervalMs.
-      for (const txn of this.byGroup.get(group) ?? []) this.sendEvent(txn, { type: 'producer.available' });
+      // Checks that found nobody go out now instead of waiting for checkIntervalMs. Only overdue transactions take
+      // the event: sent to the others it would change nothing yet show in their history as a step.
+      const event: TransactionEvent = { type: 'producer.available' };
+      for (const txn of this.byGroup.get(group) ?? []) if (txn.actor.getSnapshot().can(event)) txn.actor.send(event);
     }
     return {};
   }

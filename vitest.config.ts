@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Broker tests bind sockets and write files: bound parallelism on 2 cores.
     maxWorkers: 2,
+    // Prints one table of the machine coverage reached against the real runtime.
+    globalSetup: ['test/model/runtime/coverage-summary.ts'],
   },
 });

@@ -1,18 +1,15 @@
 /**
  * The coverage table of the generated runtime tests: each machine's test
- * records its row; the rows print as a table when the file's tests end.
+ * records its row in a file (test files run in separate workers); the global
+ * teardown (coverage-summary.ts) prints one table of every machine.
  */
-import { afterAll } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Coverage } from '../graph-plan.js';
 
-const rows: Coverage[] = [];
-
-afterAll(() => {
-  if (rows.length === 0) return;
-  const lines = rows.map((r) => `| ${r.machine} | ${r.statesCovered}/${r.statesTotal} | ${r.transitionsCovered}/${r.transitionsTotal} |`);
-  console.log(['', '| machine | states | transitions |', '| --- | --- | --- |', ...lines].join('\n'));
-});
+export const coverageDir = join(import.meta.dirname, '../../../test-artifacts/machine-coverage');
 
 export function recordCoverage(coverage: Coverage): void {
-  rows.push(coverage);
+  mkdirSync(coverageDir, { recursive: true });
+  writeFileSync(join(coverageDir, `${coverage.machine}.json`), JSON.stringify(coverage));
 }

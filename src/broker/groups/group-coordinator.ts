@@ -187,11 +187,13 @@ export class GroupCoordinator {
 
   private remove(member: GroupMember): void {
     if (!this.members.delete(member.id)) return;
+    for (const cursor of this.cursors.values()) if (cursor.owner === member) cursor.owner = undefined;
+    // The group hears of the departure before the member's hand-overs complete: completing them first would
+    // finish the running rebalance for a generation that still counts the departed member.
+    tell(this.actor, { type: 'member.leave', memberId: member.id });
     for (const [key, move] of this.moves) {
       if (move.from === member.id) this.completeMove(key);
     }
-    for (const cursor of this.cursors.values()) if (cursor.owner === member) cursor.owner = undefined;
-    tell(this.actor, { type: 'member.leave', memberId: member.id });
     for (const cursor of this.cursors.values()) cursor.pump();
   }
 

@@ -28,7 +28,8 @@ export interface GroupDeps {
   deadLetter(group: string, entry: DeadLetter): Promise<void>;
 }
 
-interface Move { from: string; to: string; timer: NodeJS.Timeout }
+/** A partition paused until `from` releases it; `timer` (on the broker's timers) ends the wait. */
+interface Move { from: string; to: string; timer: unknown }
 
 export class GroupCoordinator {
   readonly actor: Actor<typeof groupMachine>;
@@ -146,7 +147,7 @@ export class GroupCoordinator {
 
   /** Broker shutdown: stop deliveries; offsets are flushed by the registry. */
   close(): void {
-    for (const move of this.moves.values()) clearTimeout(move.timer);
+    for (const move of this.moves.values()) this.deps.environment.timers.clearTimeout(move.timer);
     for (const cursor of this.cursors.values()) cursor.stop();
     for (const member of this.members.values()) member.actor.stop();
     tell(this.actor, { type: 'group.close' });
@@ -235,7 +236,7 @@ export class GroupCoordinator {
     cursor.owner = undefined; // paused: nothing new goes out until the old owner lets go
     tell(current.actor, { type: 'assignment.revoke' });
     // A member that never releases is treated as lost for this partition.
-    const timer = setTimeout(() => {
+    const timer = this.deps.environment.timers.setTimeout(() => {
       if (this.moves.get(key)?.from !== current.id) return;
       cursor.takeBack(current.id, true);
       this.completeMove(key);
@@ -246,7 +247,7 @@ export class GroupCoordinator {
   private completeMove(key: string): void {
     const move = this.moves.get(key);
     if (!move) return;
-    clearTimeout(move.timer);
+    this.deps.environment.timers.clearTimeout(move.timer);
     this.moves.delete(key);
     const cursor = this.cursors.get(key)!;
     const next = this.members.get(move.to);
@@ -275,7 +276,7 @@ export class GroupCoordinator {
   }
 
   private clear(): void {
-    for (const move of this.moves.values()) clearTimeout(move.timer);
+    for (const move of this.moves.values()) this.deps.environment.timers.clearTimeout(move.timer);
     this.moves.clear();
     for (const cursor of this.cursors.values()) cursor.owner = undefined;
   }

@@ -64,7 +64,7 @@ export class GroupCoordinator {
   join(clientId: string, topics: string[], from: StartFrom, settings: MemberSettings, connection: MemberConnection): GroupMember {
     this.checkSubscription(topics, settings.ordering);
     for (const topic of topics) if (!this.deps.topics.get(topic)) throw new ActorMqError('UNKNOWN_TOPIC', `topic ${JSON.stringify(topic)} does not exist`);
-    this.subscription ??= { topics: [...topics].sort(), ordering: settings.ordering };
+    if (!this.subscription) this.subscribe([...topics].sort(), settings.ordering);
     this.openCursors(from);
     // Unique across restarts too: a client must never mistake a new membership for its old one.
     const member = new GroupMember(this.name, `${this.name}-${randomUUID().slice(0, 8)}`, clientId, settings, connection, this.deps.environment.timers);
@@ -161,6 +161,21 @@ export class GroupCoordinator {
     const same = JSON.stringify([...topics].sort()) === JSON.stringify(this.subscription.topics) && ordering === this.subscription.ordering;
     if (!same) {
       throw new ActorMqError('INVALID_REQUEST', `group ${this.name} consumes ${this.subscription.topics.join(', ')} with ordering ${this.subscription.ordering}; every member must use the same`);
+    }
+  }
+
+  /**
+   * The first member of an empty group sets what it consumes. Cursors of an
+   * earlier subscription's topics (or made for another ordering) go: they
+   * would otherwise be assigned, and delivered, to members that never named
+   * them. Their committed offsets stay in the offset store.
+   */
+  private subscribe(topics: string[], ordering: Ordering): void {
+    this.subscription = { topics, ordering };
+    for (const [key, cursor] of this.cursors) {
+      if (topics.includes(cursor.topic) && cursor.ordering === ordering) continue;
+      cursor.stop();
+      this.cursors.delete(key);
     }
   }
 

@@ -6,11 +6,16 @@ import { RawMember } from '../../helpers/raw-member.js';
 
 const sessionTimeoutMs = 10_000;
 
-describe('group coordinator hand-overs', () => {
+describe('group coordinator', () => {
   const clock = new SimulatedClock();
   let broker: Broker;
   let dir: Awaited<ReturnType<typeof tempDir>>;
   const members: RawMember[] = [];
+  const join = async (topic = 'orders') => {
+    const member = await RawMember.join({ url: broker.url, group: 'cart', topic, sessionTimeoutMs });
+    members.push(member);
+    return member;
+  };
 
   beforeEach(async () => {
     dir = await tempDir();
@@ -24,11 +29,6 @@ describe('group coordinator hand-overs', () => {
   });
 
   it('takes a revoked partition from a live owner that never releases it after its session timeout on the broker clock', async () => {
-    const join = async () => {
-      const member = await RawMember.join({ url: broker.url, group: 'cart', topic: 'orders', sessionTimeoutMs });
-      members.push(member);
-      return member;
-    };
     const owner = await join();
     await owner.client.waitFor((frame) => frame.type === 'assignment');
     const taker = await join();
@@ -43,5 +43,17 @@ describe('group coordinator hand-overs', () => {
     expect(handedOver).toMatchObject({ partitions: [{ topic: 'orders', partition: 1 }] });
     expect(broker.inspector.get('group/cart')?.state).toBe('stable');
     expect(broker.inspector.get(owner.actorId)?.state).toBe('assigned');
+  });
+
+  it('assigns only the topics its members name once it was empty, not those of an earlier subscription', async () => {
+    await broker.topics.create('audit', 1);
+    const first = await join('orders');
+    await first.client.waitFor((frame) => frame.type === 'assignment');
+    await first.leave();
+    const second = await join('audit');
+    const assignment = await second.client.waitFor((frame) => frame.type === 'assignment');
+    expect((assignment as { partitions?: unknown }).partitions).toEqual([{ topic: 'audit', partition: 0 }]);
+    const described = await second.client.request({ type: 'describeGroup', group: 'cart' });
+    expect(described.body.lag.map((lag: { topic: string }) => lag.topic)).toEqual(['audit']);
   });
 });

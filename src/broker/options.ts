@@ -6,6 +6,7 @@ import { assertLimitsConsistent, defaultBrokerLimits, type BrokerLimits } from '
 import type { TopicConfig } from '../protocol/frames.js';
 import type { LogLevel, Logger } from '../logger.js';
 import { realTimers, type Clock } from './actor-environment.js';
+import type { AssignmentStrategy } from './groups/assignor.js';
 
 export type FlushPolicy = 'sync' | 'interval';
 
@@ -39,6 +40,13 @@ export interface BrokerOptions {
   topicDefaults?: Partial<Required<TopicConfig>>;
   limits?: Partial<BrokerLimits>;
   transactions?: Partial<TransactionOptions>;
+  /**
+   * How a consumer group's partitions are spread over its members in
+   * 'partition' and 'none' ordering: 'sticky' (default) moves as few as
+   * possible; 'range' gives each member a contiguous run per topic, as
+   * Kafka's RangeAssignor.
+   */
+  groupAssignment?: AssignmentStrategy;
   /** When set, hello frames must carry this token. */
   token?: string;
   logLevel?: LogLevel;
@@ -63,6 +71,7 @@ export interface ResolvedBrokerOptions {
   topicDefaults: Required<TopicConfig>;
   limits: BrokerLimits;
   transactions: TransactionOptions;
+  groupAssignment: AssignmentStrategy;
   token: string | undefined;
   logLevel: LogLevel;
   clock: () => number;
@@ -99,6 +108,8 @@ export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBroke
   for (const [name, value] of Object.entries(topicDefaults)) positiveInteger(`topicDefaults.${name}`, value, true);
   const transactions = { ...defaultTransactionOptions, ...options.transactions };
   for (const [name, value] of Object.entries(transactions)) positiveInteger(`transactions.${name}`, value);
+  const groupAssignment = options.groupAssignment ?? 'sticky';
+  if (groupAssignment !== 'sticky' && groupAssignment !== 'range') invalid(`groupAssignment must be 'sticky' or 'range', got ${String(groupAssignment)}`);
   return {
     host: options.host ?? '127.0.0.1',
     port: positiveInteger('port', options.port ?? 7070, true),
@@ -111,6 +122,7 @@ export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBroke
     topicDefaults,
     limits,
     transactions,
+    groupAssignment,
     token: options.token,
     logLevel: options.logLevel ?? 'info',
     clock: options.clock ?? Date.now,

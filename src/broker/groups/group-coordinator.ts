@@ -28,7 +28,8 @@ export interface GroupDeps {
   deadLetter(group: string, entry: DeadLetter): Promise<void>;
 }
 
-interface Move { from: string; to: string; timer: NodeJS.Timeout }
+/** A partition paused until `from` releases it; `timer` (on the broker's timers) ends the wait. */
+interface Move { from: string; to: string; timer: unknown }
 
 export class GroupCoordinator {
   readonly actor: Actor<typeof groupMachine>;
@@ -63,7 +64,7 @@ export class GroupCoordinator {
   join(clientId: string, topics: string[], from: StartFrom, settings: MemberSettings, connection: MemberConnection): GroupMember {
     this.checkSubscription(topics, settings.ordering);
     for (const topic of topics) if (!this.deps.topics.get(topic)) throw new ActorMqError('UNKNOWN_TOPIC', `topic ${JSON.stringify(topic)} does not exist`);
-    this.subscription ??= { topics: [...topics].sort(), ordering: settings.ordering };
+    if (!this.subscription) this.subscribe([...topics].sort(), settings.ordering);
     this.openCursors(from);
     // Unique across restarts too: a client must never mistake a new membership for its old one.
     const member = new GroupMember(this.name, `${this.name}-${randomUUID().slice(0, 8)}`, clientId, settings, connection, this.deps.environment.timers);
@@ -146,7 +147,7 @@ export class GroupCoordinator {
 
   /** Broker shutdown: stop deliveries; offsets are flushed by the registry. */
   close(): void {
-    for (const move of this.moves.values()) clearTimeout(move.timer);
+    for (const move of this.moves.values()) this.deps.environment.timers.clearTimeout(move.timer);
     for (const cursor of this.cursors.values()) cursor.stop();
     for (const member of this.members.values()) member.actor.stop();
     tell(this.actor, { type: 'group.close' });
@@ -160,6 +161,21 @@ export class GroupCoordinator {
     const same = JSON.stringify([...topics].sort()) === JSON.stringify(this.subscription.topics) && ordering === this.subscription.ordering;
     if (!same) {
       throw new ActorMqError('INVALID_REQUEST', `group ${this.name} consumes ${this.subscription.topics.join(', ')} with ordering ${this.subscription.ordering}; every member must use the same`);
+    }
+  }
+
+  /**
+   * The first member of an empty group sets what it consumes. Cursors of an
+   * earlier subscription's topics (or made for another ordering) go: they
+   * would otherwise be assigned, and delivered, to members that never named
+   * them. Their committed offsets stay in the offset store.
+   */
+  private subscribe(topics: string[], ordering: Ordering): void {
+    this.subscription = { topics, ordering };
+    for (const [key, cursor] of this.cursors) {
+      if (topics.includes(cursor.topic) && cursor.ordering === ordering) continue;
+      cursor.stop();
+      this.cursors.delete(key);
     }
   }
 
@@ -187,11 +203,13 @@ export class GroupCoordinator {
 
   private remove(member: GroupMember): void {
     if (!this.members.delete(member.id)) return;
+    for (const cursor of this.cursors.values()) if (cursor.owner === member) cursor.owner = undefined;
+    // The group hears of the departure before the member's hand-overs complete: completing them first would
+    // finish the running rebalance for a generation that still counts the departed member.
+    tell(this.actor, { type: 'member.leave', memberId: member.id });
     for (const [key, move] of this.moves) {
       if (move.from === member.id) this.completeMove(key);
     }
-    for (const cursor of this.cursors.values()) if (cursor.owner === member) cursor.owner = undefined;
-    tell(this.actor, { type: 'member.leave', memberId: member.id });
     for (const cursor of this.cursors.values()) cursor.pump();
   }
 
@@ -233,7 +251,7 @@ export class GroupCoordinator {
     cursor.owner = undefined; // paused: nothing new goes out until the old owner lets go
     tell(current.actor, { type: 'assignment.revoke' });
     // A member that never releases is treated as lost for this partition.
-    const timer = setTimeout(() => {
+    const timer = this.deps.environment.timers.setTimeout(() => {
       if (this.moves.get(key)?.from !== current.id) return;
       cursor.takeBack(current.id, true);
       this.completeMove(key);
@@ -244,7 +262,7 @@ export class GroupCoordinator {
   private completeMove(key: string): void {
     const move = this.moves.get(key);
     if (!move) return;
-    clearTimeout(move.timer);
+    this.deps.environment.timers.clearTimeout(move.timer);
     this.moves.delete(key);
     const cursor = this.cursors.get(key)!;
     const next = this.members.get(move.to);
@@ -273,7 +291,7 @@ export class GroupCoordinator {
   }
 
   private clear(): void {
-    for (const move of this.moves.values()) clearTimeout(move.timer);
+    for (const move of this.moves.values()) this.deps.environment.timers.clearTimeout(move.timer);
     this.moves.clear();
     for (const cursor of this.cursors.values()) cursor.owner = undefined;
   }

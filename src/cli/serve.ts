@@ -10,7 +10,7 @@ export const serveUsage = `actormq serve [--host 127.0.0.1] [--port 7070] [--dat
               [--flush sync|interval] [--flush-interval-ms 1000] [--auto-create-topics]
               [--token SECRET] [--log-level debug|info|warn|error|silent]
               [--txn-check-after-ms 6000] [--txn-check-interval-ms 60000] [--txn-max-checks 15]
-              [--txn-timeout-ms 60000] [--txn-check-timeout-ms 3000]`;
+              [--txn-timeout-ms 60000] [--txn-check-timeout-ms 3000] [--group-assignment sticky|range]`;
 
 const logLevels = new Set(['debug', 'info', 'warn', 'error', 'silent']);
 
@@ -29,11 +29,14 @@ export async function serve(argv: string[]): Promise<void> {
     'txn-max-checks': { type: 'string' },
     'txn-timeout-ms': { type: 'string' },
     'txn-check-timeout-ms': { type: 'string' },
+    'group-assignment': { type: 'string' },
   });
   const flush = stringFlag(values, 'flush');
   if (flush !== undefined && flush !== 'sync' && flush !== 'interval') throw new UsageError(`--flush must be sync or interval, got ${flush}`);
   const logLevel = stringFlag(values, 'log-level');
   if (logLevel !== undefined && !logLevels.has(logLevel)) throw new UsageError(`--log-level must be one of ${[...logLevels].join(', ')}`);
+  const groupAssignment = stringFlag(values, 'group-assignment');
+  if (groupAssignment !== undefined && groupAssignment !== 'sticky' && groupAssignment !== 'range') throw new UsageError(`--group-assignment must be sticky or range, got ${groupAssignment}`);
   const options: BrokerOptions = {
     host: stringFlag(values, 'host'),
     port: integerFlag(values, 'port') ?? 7070,
@@ -43,6 +46,7 @@ export async function serve(argv: string[]): Promise<void> {
     autoCreateTopics: values['auto-create-topics'] === true,
     token: stringFlag(values, 'token') ?? process.env.ACTORMQ_TOKEN,
     logLevel: logLevel as LogLevel | undefined,
+    groupAssignment,
     transactions: withoutUndefined({
       checkAfterMs: integerFlag(values, 'txn-check-after-ms'),
       checkIntervalMs: integerFlag(values, 'txn-check-interval-ms'),

@@ -27,6 +27,7 @@ describe('actormq command', () => {
     await expect(actormq('produce', 'missing', 'x')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('UNKNOWN_TOPIC') });
     await expect(actormq('topic', 'frobnicate')).rejects.toMatchObject({ code: 2 });
     await expect(actormq('topic', 'create', 'bad', '--partitions', 'many')).rejects.toMatchObject({ code: 2 });
+    await expect(run(process.execPath, [cli, 'serve', '--port', '0', '--group-assignment', 'random'])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--group-assignment must be sticky or range') });
   });
 
   it('shuts down gracefully on SIGTERM and keeps what was written', async () => {

@@ -11,6 +11,9 @@
  *   without, they stay in the file (the sync failed, the data got there).
  * - `holdSync()`: the next sync waits until the returned function is called.
  *
+ * `failNextWrite()` makes the next write into a half-log segment file fail
+ * before any byte is written (`fs.writeSync`, as storage appends).
+ *
  * Call `vi.restoreAllMocks()` after the test.
  */
 import fs from 'node:fs';
@@ -44,7 +47,7 @@ export class HalfLogFaults {
     for (const name of fs.readdirSync(this.dir)) if (name.endsWith('.log')) this.syncedBytes.set(join(this.dir, name), fs.statSync(join(this.dir, name)).size);
     vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, callback: SyncCallback) => {
       const file = fs.readlinkSync(`/proc/self/fd/${fd}`);
-      if (!file.startsWith(this.dir + sep) || !this.applyStep(file, fd, callback)) this.syncThrough(file, fd, callback);
+      if (!this.isSegment(file) || !this.applyStep(file, fd, callback)) this.syncThrough(file, fd, callback);
     }) as typeof fs.fdatasync);
   }
 
@@ -57,6 +60,23 @@ export class HalfLogFaults {
     let release!: () => void;
     this.steps.push({ kind: 'hold', released: new Promise((resolve) => (release = resolve)) });
     return release;
+  }
+
+  failNextWrite(): void {
+    const writeSync = fs.writeSync;
+    let failed = false;
+    vi.spyOn(fs, 'writeSync').mockImplementation(((fd: number, ...rest: unknown[]) => {
+      if (!failed && typeof fd === 'number' && this.isSegment(fs.readlinkSync(`/proc/self/fd/${fd}`))) {
+        failed = true;
+        this.failures++;
+        throw Object.assign(new Error('EIO: i/o error, write (injected)'), { code: 'EIO' });
+      }
+      return (writeSync as (...args: unknown[]) => number)(fd, ...rest);
+    }) as typeof fs.writeSync);
+  }
+
+  private isSegment(file: string): boolean {
+    return file.startsWith(this.dir + sep) && file.endsWith('.log');
   }
 
   /** True when the step took the sync over. */
@@ -84,7 +104,7 @@ export class HalfLogFaults {
   private syncThrough(file: string, fd: number, callback: SyncCallback): void {
     const sizeBytes = fs.fstatSync(fd).size; // what this sync covers: appends after it started are not
     this.realSync(fd, (error) => {
-      if (!error && file.startsWith(this.dir + sep)) this.syncedBytes.set(file, Math.max(this.syncedBytes.get(file) ?? 0, sizeBytes));
+      if (!error && this.isSegment(file)) this.syncedBytes.set(file, Math.max(this.syncedBytes.get(file) ?? 0, sizeBytes));
       callback(error);
     });
   }

@@ -110,6 +110,21 @@ describe('half log recovery after a failed fdatasync', () => {
     expect(await stored()).toEqual(['retried']);
   });
 
+  it('refuses a half message whose append failed, and serves the next one', async () => {
+    const faults = new HalfLogFaults(dir.path);
+    faults.failNextWrite();
+    const tx = await node.producer.begin();
+    await expect(tx.send(topic, { value: 'unwritten' })).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
+    expect(faults.failures).toBe(1);
+    await tx.send(topic, { value: 'written' });
+    await tx.commit();
+    expect(await stored()).toEqual(['written']);
+
+    await restart();
+    expect(await describeTransaction(tx.id)).toMatchObject({ state: 'committed' });
+    expect(await stored()).toEqual(['written']);
+  });
+
   it('(b) ends committed a commit whose outcome sync failed but whose record is on disk, and delivers its messages once', async () => {
     const faults = new HalfLogFaults(dir.path);
     faults.failSync({ covering: isOutcome });

@@ -177,8 +177,9 @@ export class HalfLog {
     while (this.queued.length > 0 && failure === null) {
       const writes = this.takeBatch();
       const batch = encodeRecordBatch(writes.flatMap((write) => write.records), { now: this.options.clock() });
-      assert(batch.length <= this.logOptions.maxBatchBytes, `half log batch of ${batch.length} bytes exceeds its limit ${this.logOptions.maxBatchBytes}`);
       const { crc, recordCount } = readBatchHeader(batch);
+      // Recovery cuts a batch over these limits as unsound: one past them would be lost at the next open.
+      assert(batch.length <= this.logOptions.maxBatchBytes && recordCount <= this.logOptions.maxRecordsPerBatch, `half log batch of ${batch.length} bytes, ${recordCount} records exceeds its limits`);
       const lastOffset = log.endOffset + recordCount - 1;
       try {
         log.append(batch);

@@ -147,6 +147,26 @@ export class PartitionLog {
   }
 
   /**
+   * Writes every batch from `offset` to the end again, in place, and makes it
+   * durable. For a log reopened after a failed fdatasync, from where the last
+   * good sync ended: Linux may have marked the unsynced pages clean without
+   * writing them, so a read still shows them and a plain sync skips them.
+   * Rewritten they are dirty again, and the sync writes what a read shows.
+   */
+  async rewriteFrom(offset: number): Promise<void> {
+    this.assertWritable();
+    if (offset >= this.endOffset) return;
+    const first = this.segments.indexOf(this.segmentFor(Math.max(offset, this.startOffset)));
+    for (const segment of this.segments.slice(first)) {
+      await segment.rewriteFrom(offset);
+      if (segment === this.active) break;
+      await segment.syncData(); // sealed: the group commit syncs only the active segment
+    }
+    this.flusher.noteAppend();
+    await this.durable();
+  }
+
+  /**
    * Whole batches from the one holding `offset`, up to maxBytes (at least one
    * batch however large), all from one segment. offset == endOffset gives
    * none; outside [startOffset, endOffset] throws OFFSET_OUT_OF_RANGE.

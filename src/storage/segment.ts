@@ -27,7 +27,7 @@ import { writeTimeIndex } from './time-index.js';
 import { readSegment, type ReadResult } from './read.js';
 import { scanBatches } from './scan.js';
 import type { BatchCheckLimits } from '../protocol/record-batch.js';
-import { fdatasync, fsyncDirectory, unlinkIfExists, writeFully } from './file-io.js';
+import { fdatasync, fsyncDirectory, readFully, unlinkIfExists, writeFully } from './file-io.js';
 import { assert } from './assert.js';
 
 const offsetDigits = 20;
@@ -35,6 +35,8 @@ export const logSuffix = '.log';
 export const indexSuffix = '.index';
 export const timeIndexSuffix = '.timeindex';
 const logFileNamePattern = /^(\d{20})\.log$/;
+/** A rewrite (`rewriteFrom`) reads and writes back this much at a time. */
+const rewriteChunkBytes = 1024 * 1024;
 
 export function segmentFileName(baseOffset: number, suffix: string): string {
   return String(baseOffset).padStart(offsetDigits, '0') + suffix;
@@ -144,6 +146,22 @@ export class LogSegment {
     assert(end.problem === null && end.nextOffset === this.state.nextOffset, `segment ${this.baseOffset} changed under its index: ${end.problem}`);
     index.rewriteIfStale();
     this.state.index = index;
+  }
+
+  /**
+   * Reads the bytes from the batch holding `offset` (or from the start when the
+   * segment begins after it) to the end, and writes them back in place: they
+   * are dirty pages again, so the next sync writes them (PartitionLog.rewriteFrom).
+   */
+  async rewriteFrom(offset: number): Promise<void> {
+    const from = offset <= this.baseOffset ? 0 : this.state.index.lookup(offset).position;
+    const chunk = new Uint8Array(Math.min(rewriteChunkBytes, Math.max(0, this.state.sizeBytes - from)));
+    for (let position = from; position < this.state.sizeBytes; position += chunk.length) {
+      const bytes = chunk.subarray(0, Math.min(chunk.length, this.state.sizeBytes - position));
+      const read = await this.using(() => readFully(this.state.fd, bytes, position));
+      assert(read === bytes.length, `segment ${this.baseOffset} is shorter than its ${this.state.sizeBytes} bytes`);
+      writeFully(this.state.fd, bytes, position);
+    }
   }
 
   /** Runs `work` while holding the descriptor open. */

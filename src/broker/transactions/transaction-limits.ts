@@ -25,6 +25,9 @@ export interface TransactionLimits {
   /** First delay before re-appending a commit whose target partition refused (not ready); doubles up to the max. */
   applyRetryMs: number;
   applyRetryMaxMs: number;
+  /** First delay before retrying to reopen the half log after a failed write (half-log.ts); doubles up to the max. */
+  halfLogReopenBackoffMs: number;
+  halfLogReopenBackoffMaxMs: number;
 }
 
 export const defaultTransactionLimits: TransactionLimits = {
@@ -39,6 +42,8 @@ export const defaultTransactionLimits: TransactionLimits = {
   maxChecksInFlight: 10_000,
   applyRetryMs: 100,
   applyRetryMaxMs: 5_000,
+  halfLogReopenBackoffMs: 100, // a reopen costs a tail scan and one sync: cheap to try again soon
+  halfLogReopenBackoffMaxMs: 10_000, // the partitions' restart backoff: a failing disk is asked every 10 s at most
 };
 
 export function assertTransactionLimits(limits: TransactionLimits): void {
@@ -46,4 +51,5 @@ export function assertTransactionLimits(limits: TransactionLimits): void {
     if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`transaction limit ${name} must be a positive integer, got ${value}`);
   }
   if (limits.applyRetryMs > limits.applyRetryMaxMs) throw new RangeError('applyRetryMs must not exceed applyRetryMaxMs');
+  if (limits.halfLogReopenBackoffMs > limits.halfLogReopenBackoffMaxMs) throw new RangeError('halfLogReopenBackoffMs must not exceed halfLogReopenBackoffMaxMs');
 }

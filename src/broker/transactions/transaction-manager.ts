@@ -6,6 +6,10 @@
  * whether it accepts the event (`snapshot.can`), so a refused request changes
  * nothing.
  *
+ * The half log recovers from a failed sync by itself (reopened from disk,
+ * half-log.ts): outcome.failed and a refused half message mean the record is
+ * not in it; everything else carries on.
+ *
  * Transaction ids are `txn-<producerId>`: each transaction reserves a producer
  * id (unique across restarts) that stamps its commit batches, making a
  * re-applied commit a duplicate the partitions recognise.
@@ -87,7 +91,16 @@ export class TransactionManager {
   /** Opens the half log, re-applies commits a crash interrupted, and rebuilds every pending transaction (checked checkAfterMs from now). */
   static async start(deps: TransactionDeps): Promise<TransactionManager> {
     const { options, logger } = deps;
-    const halfLog = await HalfLog.open(options.dataDir, options.limits.maxFrameBytes, options.clock, logger);
+    const limits = deps.limits ?? defaultTransactionLimits;
+    const halfLog = await HalfLog.open({
+      dataDir: options.dataDir,
+      maxWriteBytes: options.limits.maxFrameBytes,
+      clock: options.clock,
+      timers: deps.environment.timers,
+      reopenBackoffMs: limits.halfLogReopenBackoffMs,
+      reopenBackoffMaxMs: limits.halfLogReopenBackoffMaxMs,
+      logger,
+    });
     const manager = new TransactionManager(halfLog, deps);
     const { pending, unapplied, ended } = await halfLog.replay();
     for (const { id, group, outcome } of ended) manager.remember({ id, group, state: outcome === 'commit' ? 'committed' : 'rolledBack', ageMs: 0, checks: 0, messages: 0, history: [] });
@@ -307,6 +320,9 @@ export class TransactionManager {
    * Half messages are durable before the transaction counts them (and before
    * the request is answered). Called in the same turn as the state check: the
    * write is queued before any outcome record, which waits for `halfWrites`.
+   * A write whose sync failed is answered once the half log was reopened: it
+   * counts if the re-read log holds it and is refused (STORAGE_ERROR) only if
+   * not, so the machine's message count is always what the log holds.
    */
   private async addEntries(txn: Transaction, entries: ProduceEntry[]): Promise<TxnSendBody> {
     const records: HalfRecord[] = entries.map((entry) => ({ k: 'h', g: txn.group, p: txn.producerId, t: entry.topic, n: entry.partition, b: entry.batch }));
@@ -329,7 +345,11 @@ export class TransactionManager {
     txn.recordCount += readBatchHeader(entry.batch).recordCount;
   }
 
-  /** Runs the outcome's I/O and reports it to the machine: outcome.recorded, or outcome.failed when the record could not be made durable. */
+  /**
+   * Runs the outcome's I/O and reports it to the machine: outcome.recorded, or
+   * outcome.failed only when the record is not in the half log (a write whose
+   * sync failed is answered after the log was reopened from disk, half-log.ts).
+   */
   private recordOutcome(txn: Transaction, outcome: TransactionOutcome): void {
     this.writeOutcome(txn, outcome).then(
       async (written) => {

@@ -60,7 +60,7 @@ export class Transaction {
     if (this.history.length > this.historyLength) this.history.shift();
     if (endStates.has(state)) this.settleWaiters((waiter) => waiter.resolve(state));
     else if (state === 'half' && (previous === 'committing' || previous === 'rollingBack')) {
-      const error = new ActorMqError('STORAGE_ERROR', `transaction ${this.id}: the outcome could not be recorded (${this.lastError ?? 'unknown error'}); it is half again`);
+      const error = new ActorMqError('STORAGE_ERROR', `transaction ${this.id}: the outcome is not in the half log (${this.lastError ?? 'unknown error'}); it is half again, nothing changed`);
       this.settleWaiters((waiter) => waiter.reject(error));
     }
   }

@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HalfLog } from '../../../src/broker/transactions/half-log.js';
 import { silentLogger } from '../../../src/logger.js';
+import { realTimers } from '../../../src/broker/actor-environment.js';
 import { encodeRecordBatch } from '../../../src/protocol/record-batch.js';
 import { tempDir } from '../../../bench/lib/temp-dir.js';
 
 const batch = (value: string) => encodeRecordBatch([{ value }], { now: 5 });
+const options = (dataDir: string, clock: () => number) => ({ dataDir, maxWriteBytes: 1 << 20, clock, timers: realTimers, reopenBackoffMs: 100, reopenBackoffMaxMs: 1_000, logger: silentLogger });
 const half = (value: string, partition = 0) => ({ k: 'h' as const, g: 'g', p: 7, t: 'orders', n: partition, b: batch(value) });
 
 describe('half log', () => {
@@ -13,10 +15,10 @@ describe('half log', () => {
 
   async function reopen(write: (log: HalfLog) => Promise<void>) {
     dir = await tempDir();
-    const log = await HalfLog.open(dir.path, 1 << 20, () => 1_000, silentLogger);
+    const log = await HalfLog.open(options(dir.path, () => 1_000));
     await write(log);
     await log.close();
-    const again = await HalfLog.open(dir.path, 1 << 20, () => 2_000, silentLogger);
+    const again = await HalfLog.open(options(dir.path, () => 2_000));
     const replayed = await again.replay();
     await again.close();
     return replayed;

@@ -4,18 +4,17 @@
  * of the group answers the broker's check with what the path says, or lets
  * it time out; another producer connecting makes one available; the admin
  * resolves a parked transaction; a restart on the same data dir restores a
- * pending one; a failing fdatasync of the half log keeps an outcome from
- * being recorded; time moves by a SimulatedClock. After each step the live
- * `txn/<id>` actor's history, read through the inspector, must equal the
- * path, and at its end the actor's counters must equal the path's.
+ * pending one; a failed fdatasync of the half log that loses the outcome
+ * record keeps the outcome from being recorded; time moves by a
+ * SimulatedClock. After each step the live `txn/<id>` actor's history,
+ * read through the inspector, must equal the path, and at its end the
+ * actor's counters must equal the path's.
  *
  * A restore path is walked by two brokers: the first leaves the transaction
  * pending in the half log (setup, not compared), the second restores it. The
  * restored actor is a new actor whose history starts at xstate.init → open
  * → txn.restore, exactly the path's steps, so it is compared whole.
  */
-import fs from 'node:fs';
-import { sep } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { AnyMachineSnapshot } from 'xstate';
 import { transactionMachine, type TransactionContext, type TransactionEvent } from '../../../machines/transaction.machine.js';
@@ -23,6 +22,7 @@ import type { TransactionOptions } from '../../../src/broker/index.js';
 import { Transaction } from '../../../src/client/transaction-producer.js';
 import type { CheckAnswer } from '../../../src/protocol/frames.js';
 import { tempDir } from '../../../bench/lib/temp-dir.js';
+import { HalfLogFaults, isOutcome } from '../../helpers/half-log-faults.js';
 import { expectFullCoverage } from '../drive-machine.js';
 import { planTransitionCoverage, type MachinePath } from '../graph-plan.js';
 import { recordCoverage } from './coverage-table.js';
@@ -61,20 +61,6 @@ const delayMs: Record<string, (context: TransactionContext) => number> = {
   timeout: (context) => context.timeoutMs,
   nextCheck: (context) => (context.firstCheckDue ? context.checkAfterMs : context.checkIntervalMs),
 };
-
-/** The half log's next fdatasync fails (other files sync as usual): the outcome record the step starts is not durable. */
-function failNextHalfLogSync(): void {
-  const fdatasync = fs.fdatasync;
-  let failed = false;
-  vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, callback: (error: Error | null) => void) => {
-    if (!failed && fs.readlinkSync(`/proc/self/fd/${fd}`).includes(`${sep}internal${sep}transactions${sep}`)) {
-      failed = true;
-      callback(new Error('EIO: injected'));
-    } else {
-      fdatasync(fd, callback);
-    }
-  }) as typeof fs.fdatasync);
-}
 
 class PathWalk {
   private world: TransactionWorld | undefined;
@@ -119,7 +105,8 @@ class PathWalk {
   private async act(i: number): Promise<void> {
     const event = this.path.steps[i]!.event as TransactionEvent | { type: `xstate.${string}` };
     const next = this.path.steps[i + 1]?.event as TransactionEvent | undefined;
-    if (next?.type === 'outcome.failed') failNextHalfLogSync();
+    // The sync that would make the outcome record durable fails and loses it: the reopened half log lacks it.
+    if (next?.type === 'outcome.failed') new HalfLogFaults(this.dataDir).failSync({ covering: isOutcome, dropUnsynced: true });
     switch (event.type) {
       case 'xstate.init':
         return next?.type === 'txn.restore' ? this.restart(next) : this.begin();
@@ -143,7 +130,7 @@ class PathWalk {
         return this.world!.connectProducer();
       case 'outcome.recorded':
       case 'outcome.failed':
-        return; // the I/O the previous step started ends by itself (failing: see failNextHalfLogSync)
+        return; // the I/O the previous step started ends by itself (failing: see HalfLogFaults in act)
       default:
         return this.advance(event.type, i);
     }

@@ -1,21 +1,22 @@
 /**
  * Verification commands (fast-check model-based): sends that do not wait
  * for their acknowledgement, committed / rolled-back / abandoned
- * transactions, connections that vanish mid-request. Each records its
- * expectations in the model as its outcome becomes known.
+ * transactions, connections that vanish mid-request; plus the group and
+ * check-back commands of group-commands.ts and check-back-commands.ts.
+ * Each records its expectations in the model as its outcome becomes known.
  */
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { encodeFrame } from '../protocol/codec.js';
 import { protocolVersion } from '../protocol/limits.js';
 import { encodeRecordBatch } from '../protocol/record-batch.js';
+import { checkBackCommands } from './check-back-commands.js';
+import { beginAndSend, key, sends } from './command-parts.js';
+import { groupCommands } from './group-commands.js';
 import type { VerifyModel } from './model.js';
 import type { VerifyWorld } from './world.js';
 
 export type VerifyCommand = fc.AsyncCommand<VerifyModel, VerifyWorld>;
-
-const keys = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5'];
-const key = fc.option(fc.constantFrom(...keys), { nil: undefined });
 
 class Produce implements VerifyCommand {
   constructor(readonly topicIndex: number, readonly keys: Array<string | undefined>) {}
@@ -39,20 +40,11 @@ class Transact implements VerifyCommand {
   async run(model: VerifyModel, world: VerifyWorld): Promise<void> {
     const values = this.sends.map(() => model.uniqueValue());
     for (const value of values) model.invisibleValues.add(value); // until a commit is asked for
-    world.inFlight.push((async () => {
-      try {
-        const tx = await world.transactions.begin();
-        world.intents.set(tx.id, 'rollback');
-        for (const [i, send] of this.sends.entries()) await tx.send(world.topics[send.topicIndex % world.topics.length]!.name, { key: send.key, value: values[i] });
-        return tx;
-      } catch {
-        return undefined; // lost with the connection before any commit: rolled back by timeout or check-back, never visible
-      }
-    })().then(async (tx) => {
+    world.inFlight.push(beginAndSend(world, this.sends, values).then(async (tx) => {
       if (!tx) return;
       if (this.ending === 'abandon') return;
       if (this.ending === 'commit') {
-        world.intents.set(tx.id, 'commit');
+        world.checkPlans.set(tx.id, { unknownAnswers: 0, outcome: 'commit' });
         for (const value of values) model.invisibleValues.delete(value);
         model.committedTransactions.push(values);
       }
@@ -90,7 +82,6 @@ class DropConnection implements VerifyCommand {
   toString = () => 'dropConnection';
 }
 
-const sends = fc.array(fc.record({ topicIndex: fc.nat(), key }), { minLength: 1, maxLength: 4 });
 
 export const verifyCommands: Array<fc.Arbitrary<VerifyCommand>> = [
   fc.tuple(fc.nat(), key).map(([topic, k]) => new Produce(topic, [k])),
@@ -101,4 +92,6 @@ export const verifyCommands: Array<fc.Arbitrary<VerifyCommand>> = [
   sends.map((list) => new Transact('abandon', list)),
   fc.constant(new DropConnection()),
   fc.constant(new Settle()),
+  ...groupCommands,
+  ...checkBackCommands,
 ];

@@ -1,13 +1,15 @@
 /**
- * The invariants a verification checks, each reported held or broken with a
- * counterexample: nothing acknowledged lost, nothing stored twice, per-partition
- * and per-key order, every group receives everything (at most maxDeliveries
- * times), transactions all-or-nothing.
+ * The invariants a verification checks on the stored log, each reported held
+ * or broken with a counterexample: nothing acknowledged lost, nothing stored
+ * twice, per-partition order, a key stays in one partition, transactions
+ * all-or-nothing. What groups were handed: delivery-invariants.ts.
  */
 import type { Client } from '../client/index.js';
+import { result, type InvariantResult } from './invariant-result.js';
 import { sendOrder, type VerifyModel } from './model.js';
 
-export interface InvariantResult { name: string; held: boolean; counterexample?: string }
+export type { InvariantResult } from './invariant-result.js';
+
 
 interface StoredRecord { value: unknown; key: unknown }
 
@@ -19,10 +21,6 @@ async function readPartition(client: Client, topic: string, partition: number): 
     if (page.records.length === 0) return stored;
     offset = page.records[page.records.length - 1]!.offset + 1;
   }
-}
-
-function result(name: string, problems: string[]): InvariantResult {
-  return problems.length === 0 ? { name, held: true } : { name, held: false, counterexample: problems.slice(0, 5).join('; ') + (problems.length > 5 ? ` (+${problems.length - 5} more)` : '') };
 }
 
 export async function checkLogInvariants(client: Client, model: VerifyModel): Promise<InvariantResult[]> {
@@ -58,32 +56,4 @@ export async function checkLogInvariants(client: Client, model: VerifyModel): Pr
     result('nothing of a rolled-back or unfinished transaction is stored', leaked),
     result('a committed transaction is stored whole', partial),
   ];
-}
-
-/** `bounded`: no restart happened, so no message may be handed over more than maxDeliveries times. */
-export function checkDeliveryInvariants(model: VerifyModel, bounded: boolean): InvariantResult[] {
-  const missing: string[] = [];
-  const tooMany: string[] = [];
-  const leaked: string[] = [];
-  const order: string[] = [];
-  const expected = model.expectedValues();
-  for (const [group, record] of model.groups) {
-    for (const value of expected) if (!record.deliveries.has(value)) missing.push(`${group} never received ${value}`);
-    for (const [value, count] of record.deliveries) {
-      if (bounded && count > record.maxDeliveries) tooMany.push(`${group} received ${value} ${count} times`);
-      if (model.invisibleValues.has(value)) leaked.push(`${group} received ${value}`);
-    }
-    order.push(...record.orderViolations);
-  }
-  return [
-    result('each group received every acknowledged and committed message', missing),
-    ...(bounded ? [result('no message handed over more than maxDeliveries times', tooMany)] : []),
-    result('no group received anything of a rolled-back or unfinished transaction', leaked),
-    result('each member handled a partition in offset order', order),
-  ];
-}
-
-export function allCaughtUp(model: VerifyModel): boolean {
-  const expected = model.expectedValues();
-  return [...model.groups.values()].every((record) => expected.every((value) => record.deliveries.has(value)));
 }

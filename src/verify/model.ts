@@ -1,18 +1,52 @@
 /**
  * The reference model of a verification run: every message the broker
  * acknowledged (where, in which send order), every transaction's fate, and
- * what each consumer group was handed. Invariants compare the broker with it.
+ * every hand-over of a message to a consumer group's handler (which member,
+ * which deliveryCount, what the handler did). Invariants compare the broker
+ * with it.
+ *
+ * Broker restarts forget delivery counts, so hand-overs carry the broker
+ * lifetime ("epoch") of the membership that received them: a member id is
+ * stamped with the epoch it joined in; ids joined in the confusion of a
+ * crash are left unstamped and count as "epoch unknown".
  */
+import type { Ordering } from '../protocol/frames.js';
+
 export interface AckedMessage { value: string; key: string | undefined; offset: number }
 
-export interface GroupRecord {
-  maxDeliveries: number;
-  /** value → hand-overs to a handler */
-  deliveries: Map<string, number>;
-  /** `${member}/${topic}/${partition}` → last first-delivery offset handled (order check) */
-  lastOffset: Map<string, number>;
-  orderViolations: string[];
+/** What the handler does with one hand-over: succeed, throw, or outlast `ackTimeoutMs`. */
+export type HandlerBehaviour = 'succeed' | 'throw' | 'slow';
+
+export interface HandOver {
+  /** Position among all hand-overs of the run (the order they happened in). */
+  sequence: number;
+  member: string | undefined;
+  deliveryCount: number;
+  topic: string;
+  partition: number;
+  offset: number;
+  /** The ordering lane: the partition (partition mode) or the key (key mode); undefined for keyless messages in key mode. */
+  lane: string | undefined;
+  behaviour: HandlerBehaviour;
 }
+
+export interface GroupRecord {
+  ordering: Ordering;
+  maxDeliveries: number;
+  /** Live members (consumers) the run keeps in the group right now. */
+  members: number;
+  minMembers: number;
+  maxMembers: number;
+  /** value → hand-overs to a handler, in the order they happened */
+  handOvers: Map<string, HandOver[]>;
+  /** value → what the handler does on its first hand-overs (then it succeeds) */
+  plans: Map<string, Exclude<HandlerBehaviour, 'succeed'>[]>;
+}
+
+/** What the transaction producer answers a check-back with: `unknown` so many times, then `outcome` (forever unknown: parked). */
+export interface CheckPlan { unknownAnswers: number; outcome: 'commit' | 'rollback' | 'unknown' }
+
+export interface CheckedTransaction { id: string; values: string[]; plan: CheckPlan }
 
 export class VerifyModel {
   readonly topics = new Map<string, number>();
@@ -23,8 +57,15 @@ export class VerifyModel {
   readonly committedTransactions: string[][] = [];
   /** Values of transactions rolled back, or never ended: they must never be visible. */
   readonly invisibleValues = new Set<string>();
+  /** Transactions left to the check-back with a plan of answers. */
+  readonly checkedTransactions: CheckedTransaction[] = [];
   readonly groups = new Map<string, GroupRecord>();
+  /** Broker lifetime: 0 until the first restart. */
+  epoch = 0;
+  /** member id → epoch it joined in */
+  readonly memberEpochs = new Map<string, number>();
   private nextValue = 0;
+  private nextHandOver = 0;
 
   constructor(readonly runId: string) {}
 
@@ -43,15 +84,23 @@ export class VerifyModel {
     this.keyPartition.set(where, partition);
   }
 
-  recordDelivery(group: string, member: string, message: { topic: string; partition: number; offset: number; value: unknown; deliveryCount: number }): void {
+  /** Records a hand-over and returns what the handler is to do with it (the plan applies to the first hand-overs, across restarts). */
+  recordHandOver(group: string, member: string | undefined, message: { topic: string; partition: number; offset: number; key: unknown; value: unknown; deliveryCount: number }): HandlerBehaviour {
     const record = this.groups.get(group);
-    if (!record || typeof message.value !== 'string') return;
-    record.deliveries.set(message.value, (record.deliveries.get(message.value) ?? 0) + 1);
-    if (message.deliveryCount !== 1) return;
-    const lane = `${member}/${message.topic}/${message.partition}`;
-    const last = record.lastOffset.get(lane);
-    if (last !== undefined && message.offset <= last) record.orderViolations.push(`${group} ${lane}: offset ${message.offset} after ${last}`);
-    record.lastOffset.set(lane, message.offset);
+    if (!record || typeof message.value !== 'string') return 'succeed';
+    const list = record.handOvers.get(message.value) ?? [];
+    const behaviour = record.plans.get(message.value)?.[list.length] ?? 'succeed';
+    const lane = record.ordering === 'key'
+      ? (typeof message.key === 'string' ? `${message.topic}:${message.key}` : undefined)
+      : `${message.topic}/${message.partition}`;
+    list.push({ sequence: this.nextHandOver++, member, deliveryCount: message.deliveryCount, topic: message.topic, partition: message.partition, offset: message.offset, lane, behaviour });
+    record.handOvers.set(message.value, list);
+    return behaviour;
+  }
+
+  /** The epoch of a hand-over's membership; undefined when unknown. */
+  epochOf(handOver: HandOver): number | undefined {
+    return handOver.member === undefined ? undefined : this.memberEpochs.get(handOver.member);
   }
 
   /** Everything a group must eventually receive. */

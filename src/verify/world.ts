@@ -1,29 +1,40 @@
 /**
  * What the verification commands act on: a client with a producer, a
- * transaction producer and consumer groups, all recording into the model.
- * A `VerifyWorld` is set up against any broker URL; the property tests add
- * crashes by running the broker as a child process.
+ * transaction producer and consumer groups (members join and leave during
+ * the run), all recording into the model. A `VerifyWorld` is set up against
+ * any broker URL; the property tests add crashes by running the broker as a
+ * child process.
  */
 import { connect, type Client, type Consumer, type Producer, type TransactionProducer } from '../client/index.js';
-import { VerifyModel } from './model.js';
+import type { ActorMqError } from '../protocol/errors.js';
+import type { Ordering } from '../protocol/frames.js';
+import { VerifyModel, type CheckPlan } from './model.js';
 
 export interface VerifyTopic { name: string; partitions: number }
+
+export interface GroupSettings { ordering: Ordering; members: number; minMembers: number; maxMembers: number; maxDeliveries: number }
 
 export interface WorldSettings {
   url: string;
   token?: string;
   runId: string;
-  /** Consumer groups to run during the verification and their member counts. */
-  groups: Array<{ members: number; maxDeliveries: number }>;
+  /** Consumer groups to run during the verification. */
+  groups: GroupSettings[];
 }
 
-/** Intent per transaction id: what the check-back answers, and so whether its messages must become visible. */
-export type TransactionIntent = 'commit' | 'rollback';
+/** Short, so planned failures and slow handlers are redelivered within the run. */
+export const consumerTimings = { ackTimeoutMs: 200, retryBackoffMs: 20, sessionTimeoutMs: 5_000 };
+/** A slow handler returns once its message is handed over again, or after this long (its hand-over timed out long before). */
+const slowHandlerMaxMs = 2_000;
+
+interface Member { client: Client; consumer: Consumer }
 
 export class VerifyWorld {
   inFlight: Array<Promise<void>> = [];
-  private readonly consumers: Consumer[] = [];
-  private readonly memberClients: Client[] = [];
+  readonly members = new Map<string, Member[]>();
+  /** `${group}\n${value}` → wakes the slow handler of that message */
+  private readonly slowHandlers = new Map<string, () => void>();
+  private readonly connectOptions: { clientId: string; token?: string; reconnectBackoffMs: number; reconnectBackoffMaxMs: number };
 
   private constructor(
     readonly url: string,
@@ -32,40 +43,96 @@ export class VerifyWorld {
     readonly transactions: TransactionProducer,
     readonly model: VerifyModel,
     readonly topics: VerifyTopic[],
-    readonly intents: Map<string, TransactionIntent>,
-  ) {}
+    /** Check-back answers still to give, by transaction id; a transaction without a plan is answered `rollback` (it was never meant to commit). */
+    readonly checkPlans: Map<string, CheckPlan>,
+    token: string | undefined,
+  ) {
+    this.connectOptions = { clientId: `verify-${model.runId}`, token, reconnectBackoffMs: 10, reconnectBackoffMaxMs: 500 };
+  }
 
   static async start(settings: WorldSettings): Promise<VerifyWorld> {
-    const connectOptions = { clientId: `verify-${settings.runId}`, token: settings.token, reconnectBackoffMs: 10, reconnectBackoffMaxMs: 500 };
-    const client = await connect(settings.url, connectOptions);
+    const client = await connect(settings.url, { clientId: `verify-${settings.runId}`, token: settings.token, reconnectBackoffMs: 10, reconnectBackoffMaxMs: 500 });
     const model = new VerifyModel(settings.runId);
     const topics = [{ name: `verify-${settings.runId}-a`, partitions: 3 }, { name: `verify-${settings.runId}-b`, partitions: 1 }];
     for (const topic of topics) {
       await client.createTopic(topic.name, { partitions: topic.partitions });
       model.topics.set(topic.name, topic.partitions);
     }
-    const intents = new Map<string, TransactionIntent>();
+    const checkPlans = new Map<string, CheckPlan>();
     const transactions = client.transactionProducer({
       group: `verify-${settings.runId}`,
-      // Only what the run meant to commit is committed; whatever else is asked about never was.
-      checkLocalTransaction: (check) => intents.get(check.id) ?? 'rollback',
+      checkLocalTransaction: (check) => answerCheck(checkPlans.get(check.id)),
     });
     await transactions.ready;
     const producer = client.producer({ lingerMs: 0, retryBackoffMs: 10, retryBackoffMaxMs: 500 });
-    const world = new VerifyWorld(settings.url, client, producer, transactions, model, topics, intents);
-    for (const [index, group] of settings.groups.entries()) await world.startGroup(`verify-${settings.runId}-g${index}`, group.members, group.maxDeliveries, connectOptions);
+    const world = new VerifyWorld(settings.url, client, producer, transactions, model, topics, checkPlans, settings.token);
+    for (const [index, group] of settings.groups.entries()) {
+      const name = `verify-${settings.runId}-g${index}`;
+      const { ordering, maxDeliveries, minMembers, maxMembers } = group;
+      model.groups.set(name, { ordering, maxDeliveries, minMembers, maxMembers, members: 0, handOvers: new Map(), plans: new Map() });
+      world.members.set(name, []);
+      for (let member = 0; member < group.members; member++) await world.joinMember(name);
+    }
     return world;
   }
 
-  private async startGroup(name: string, members: number, maxDeliveries: number, connectOptions: { clientId: string; token?: string }): Promise<void> {
-    this.model.groups.set(name, { maxDeliveries, deliveries: new Map(), lastOffset: new Map(), orderViolations: [] });
-    for (let member = 0; member < members; member++) {
-      const client = await connect(this.url, { ...connectOptions, clientId: `${name}-m${member}`, reconnectBackoffMs: 10, reconnectBackoffMaxMs: 500 });
-      this.memberClients.push(client);
-      const consumer = client.consumer({ group: name, topics: this.topics.map((t) => t.name), from: 'earliest', maxDeliveries, retryBackoffMs: 50, sessionTimeoutMs: 5_000 });
-      this.consumers.push(consumer);
-      // Order is per membership: after a rejoin (new member id) redelivery from the committed offset starts over.
-      await consumer.run(async (message) => this.model.recordDelivery(name, `m${member}:${consumer.memberId}`, message));
+  /** A new consumer joins `group`; resolves once it is a member (stamped with the current epoch). */
+  async joinMember(group: string): Promise<void> {
+    const record = this.model.groups.get(group)!;
+    const members = this.members.get(group)!;
+    const client = await connect(this.url, { ...this.connectOptions, clientId: `${group}-c${members.length}` });
+    const consumer = client.consumer({ group, topics: this.topics.map((t) => t.name), ordering: record.ordering, from: 'earliest', maxDeliveries: record.maxDeliveries, ...consumerTimings });
+    members.push({ client, consumer });
+    record.members++;
+    await consumer.run((message) => this.handle(group, consumer, message));
+    this.model.memberEpochs.set(consumer.memberId!, this.model.epoch);
+  }
+
+  /** The member at `index` leaves gracefully: its running handlers finish, then its messages go to the others. */
+  async leaveMember(group: string, index: number): Promise<void> {
+    const members = this.members.get(group)!;
+    const [member] = members.splice(index % members.length, 1);
+    this.model.groups.get(group)!.members--;
+    await member!.consumer.close();
+    await member!.client.close();
+  }
+
+  /** After a broker restart: resolves once every member has joined the new broker, and stamps them with the new epoch. */
+  async rejoined(deadlineMs: number): Promise<void> {
+    for (const [group, members] of this.members) {
+      for (;;) {
+        // Unknown to the new broker until a member has rejoined.
+        const described = await this.client.describeGroup(group).catch((error: ActorMqError) => {
+          if (error.code === 'UNKNOWN_GROUP') return { members: [] };
+          throw error;
+        });
+        const known = new Set(described.members.map((m) => m.id));
+        const ids = members.map((m) => m.consumer.memberId);
+        if (ids.every((id) => id !== undefined && known.has(id))) {
+          for (const id of ids) this.model.memberEpochs.set(id!, this.model.epoch);
+          break;
+        }
+        if (Date.now() > deadlineMs) throw new Error(`members of ${group} did not rejoin after the restart`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+  }
+
+  private async handle(group: string, consumer: Consumer, message: Parameters<VerifyModel['recordHandOver']>[2]): Promise<void> {
+    const key = `${group}\n${String(message.value)}`;
+    this.slowHandlers.get(key)?.();
+    const behaviour = this.model.recordHandOver(group, consumer.memberId, message);
+    if (behaviour === 'throw') throw new Error('planned failure');
+    if (behaviour === 'slow') {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => wake(), slowHandlerMaxMs);
+        const wake = (): void => {
+          clearTimeout(timer);
+          if (this.slowHandlers.get(key) === wake) this.slowHandlers.delete(key);
+          resolve();
+        };
+        this.slowHandlers.set(key, wake);
+      });
     }
   }
 
@@ -77,7 +144,19 @@ export class VerifyWorld {
 
   async stop(): Promise<void> {
     await Promise.allSettled(this.inFlight);
-    await Promise.allSettled(this.consumers.map((consumer) => consumer.close()));
-    await Promise.allSettled([...this.memberClients, this.client].map((client) => client.close()));
+    for (const wake of [...this.slowHandlers.values()]) wake();
+    const members = [...this.members.values()].flat();
+    await Promise.allSettled(members.map((member) => member.consumer.close()));
+    await Promise.allSettled([...members.map((member) => member.client), this.client].map((client) => client.close()));
   }
+}
+
+/** Counts the answers down: `unknown` while the plan has some left, then its outcome. */
+function answerCheck(plan: CheckPlan | undefined): 'commit' | 'rollback' | 'unknown' {
+  if (!plan) return 'rollback';
+  if (plan.unknownAnswers > 0) {
+    plan.unknownAnswers--;
+    return 'unknown';
+  }
+  return plan.outcome;
 }

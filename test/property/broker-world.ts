@@ -10,10 +10,13 @@ import { tempDir } from '../../bench/lib/temp-dir.js';
 import { checkLogInvariants, type InvariantResult } from '../../src/verify/invariants.js';
 import type { VerifyCommand } from '../../src/verify/commands.js';
 import type { VerifyModel } from '../../src/verify/model.js';
+import { verifyGroups } from '../../src/verify/run-verification.js';
 import { VerifyWorld } from '../../src/verify/world.js';
 
-/** Check-backs come quickly, so a commit whose answer a crash lost is settled within the run. */
-const brokerArgs = ['--txn-check-after-ms', '300', '--txn-check-interval-ms', '300'];
+/** Check-backs come quickly (and park after 3 unknowns), so a commit whose answer a crash lost, or one left to the check-back, is settled within the run. */
+const brokerArgs = ['--txn-check-after-ms', '300', '--txn-check-interval-ms', '300', '--txn-max-checks', '3'];
+/** How long the members may take to rejoin a restarted broker. */
+const rejoinMs = 15_000;
 
 export class BrokerWorld {
   private constructor(
@@ -25,15 +28,17 @@ export class BrokerWorld {
   static async start(runId: string): Promise<BrokerWorld> {
     const dir = await tempDir('actormq-property-');
     const broker = await spawnBroker(dir.path, 0, brokerArgs);
-    const verify = await VerifyWorld.start({ url: broker.url, runId, groups: [{ members: 1, maxDeliveries: 5 }] });
+    const verify = await VerifyWorld.start({ url: broker.url, runId, groups: verifyGroups });
     return new BrokerWorld(broker, verify, dir);
   }
 
-  /** SIGKILL, then a new broker process on the same data dir and port. */
+  /** SIGKILL, then a new broker process on the same data dir and port; resolves once every member has rejoined it (a new epoch). */
   async crashAndRestart(): Promise<void> {
     const port = this.broker.port;
     await this.broker.kill();
+    this.verify.model.epoch++;
     this.broker = await spawnBroker(this.dir.path, port, brokerArgs);
+    await this.verify.rejoined(Date.now() + rejoinMs);
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,75 @@
+/**
+ * Transactions left to the broker's check-back, whose producer answers
+ * `unknown` some times and then commits or rolls back — or answers
+ * `unknown` for ever, so the broker parks them after maxChecks. What each
+ * plan allows: commit → visible only once committed, then whole; rollback
+ * and for-ever-unknown → never visible, and never committed.
+ */
+import fc from 'fast-check';
+import type { Client } from '../client/index.js';
+import type { TransactionState } from '../protocol/frames.js';
+import { beginAndSend, sends } from './command-parts.js';
+import { result, type InvariantResult } from './invariant-result.js';
+import type { CheckPlan, VerifyModel } from './model.js';
+import type { VerifyWorld } from './world.js';
+
+type VerifyCommand = fc.AsyncCommand<VerifyModel, VerifyWorld>;
+
+class LeaveToCheckBack implements VerifyCommand {
+  constructor(readonly plan: CheckPlan, readonly sends: Array<{ topicIndex: number; key: string | undefined }>) {}
+  check = () => true;
+  async run(model: VerifyModel, world: VerifyWorld): Promise<void> {
+    const values = this.sends.map(() => model.uniqueValue());
+    // A commit-planned transaction becomes expected only once the broker says it committed (checkTransactionOutcomes).
+    if (this.plan.outcome !== 'commit') for (const value of values) model.invisibleValues.add(value);
+    world.inFlight.push(beginAndSend(world, this.sends, values).then((tx) => {
+      if (!tx) {
+        for (const value of values) model.invisibleValues.add(value); // no plan: the check-back answers rollback
+        return;
+      }
+      // The first check comes checkAfterMs after the last message, so the plan is in place before it.
+      world.checkPlans.set(tx.id, { ...this.plan });
+      model.checkedTransactions.push({ id: tx.id, values, plan: this.plan });
+    }));
+  }
+  toString = () => `checkBack(${this.plan.unknownAnswers} × unknown, then ${this.plan.outcome}, ${this.sends.length} messages)`;
+}
+
+const allowedStates: Record<CheckPlan['outcome'], TransactionState[]> = {
+  commit: ['half', 'checking', 'committing', 'committed'],
+  rollback: ['half', 'checking', 'rollingBack', 'rolledBack'],
+  unknown: ['half', 'checking', 'parked'],
+};
+const finalState: Record<CheckPlan['outcome'], TransactionState> = { commit: 'committed', rollback: 'rolledBack', unknown: 'parked' };
+
+/**
+ * Reads the state of every transaction left to the check-back (waiting up
+ * to `waitMs` for each to reach its plan's end) and checks it is one its
+ * answers allow; with `waitMs` > 0 it must have reached that end. Committed
+ * ones join the model's committed transactions, so they must be stored whole
+ * and delivered. Call before waiting for the groups to catch up.
+ */
+export async function checkTransactionOutcomes(client: Client, model: VerifyModel, waitMs: number): Promise<InvariantResult> {
+  const problems: string[] = [];
+  const deadline = Date.now() + waitMs;
+  for (const { id, values, plan } of model.checkedTransactions) {
+    let state = await client.transactionStatus(id);
+    while (state !== finalState[plan.outcome] && allowedStates[plan.outcome].includes(state) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      state = await client.transactionStatus(id);
+    }
+    if (!allowedStates[plan.outcome].includes(state)) problems.push(`${id} (${plan.unknownAnswers} × unknown, then ${plan.outcome}) is ${state}`);
+    else if (waitMs > 0 && state !== finalState[plan.outcome]) problems.push(`${id} (${plan.unknownAnswers} × unknown, then ${plan.outcome}) is still ${state} after ${waitMs} ms`);
+    if (state === 'committed') model.committedTransactions.push(values);
+  }
+  return result('a transaction left to the check-back ends only as its answers allow (unknown × n, then commit / rollback; for ever unknown: parked)', problems);
+}
+
+const plan = fc.oneof(
+  fc.record({ unknownAnswers: fc.integer({ min: 1, max: 2 }), outcome: fc.constantFrom<CheckPlan['outcome']>('commit', 'rollback') }),
+  fc.constant<CheckPlan>({ unknownAnswers: 0, outcome: 'unknown' }),
+);
+
+export const checkBackCommands: Array<fc.Arbitrary<VerifyCommand>> = [
+  fc.tuple(plan, sends).map(([p, list]) => new LeaveToCheckBack(p, list)),
+];

@@ -27,9 +27,31 @@ function done(record: GroupRecord, handOvers: HandOver[] | undefined): boolean {
   return (handOvers ?? []).some((h) => !failed(h) || h.deliveryCount >= record.maxDeliveries);
 }
 
-export function allCaughtUp(model: VerifyModel): boolean {
+/** Its last failed hand-over was the maxDeliveries-th and nothing succeeded after it: it belongs in the dead-letter topic. */
+function exhausted(record: GroupRecord, handOvers: HandOver[]): boolean {
+  const lastExhausted = handOvers.findLastIndex((h) => failed(h) && h.deliveryCount === record.maxDeliveries);
+  return lastExhausted >= 0 && !handOvers.slice(lastExhausted + 1).some((h) => !failed(h));
+}
+
+/**
+ * Every group handled or exhausted every expected message, and each
+ * exhausted one has reached its dead-letter topic (the broker moves it
+ * there only once the last failure is reported: after the handler threw, or
+ * after ackTimeoutMs).
+ */
+export async function allCaughtUp(client: Client, model: VerifyModel): Promise<boolean> {
   const expected = model.expectedValues();
-  return [...model.groups.values()].every((record) => expected.every((value) => done(record, record.handOvers.get(value))));
+  for (const [group, record] of model.groups) {
+    if (!expected.every((value) => done(record, record.handOvers.get(value)))) return false;
+    const waiting = [...record.handOvers].filter(([, handOvers]) => exhausted(record, handOvers)).map(([value]) => value);
+    if (waiting.length === 0) continue;
+    const letters = await readDeadLetters(client, group).catch((error: unknown) => {
+      if (error instanceof ActorMqError && error.retriable) return null; // its partition is still recovering after a restart
+      throw error;
+    });
+    if (!letters || !waiting.every((value) => letters.has(value))) return false;
+  }
+  return true;
 }
 
 export async function readDeadLetters(client: Client, group: string): Promise<DeadLetters> {
@@ -91,9 +113,7 @@ function deadLetterProblems(group: string, record: GroupRecord, letters: DeadLet
     if (!exhausted || deliveries.some((d) => d !== record.maxDeliveries)) problems.push(`${group}.dlq holds ${value} (dlq.deliveries ${deliveries.join(',')}) but it did not fail ${record.maxDeliveries} hand-overs`);
   }
   for (const [value, handOvers] of record.handOvers) {
-    const lastExhausted = handOvers.findLastIndex((h) => failed(h) && h.deliveryCount === record.maxDeliveries);
-    const succeededLater = handOvers.slice(lastExhausted + 1).some((h) => !failed(h));
-    if (lastExhausted >= 0 && !succeededLater && !letters.has(value)) problems.push(`${group}: ${value} failed ${record.maxDeliveries} hand-overs but is not in ${group}.dlq`);
+    if (exhausted(record, handOvers) && !letters.has(value)) problems.push(`${group}: ${value} failed ${record.maxDeliveries} hand-overs but is not in ${group}.dlq (hand-overs: ${handOvers.map((h) => `${h.deliveryCount}:${h.behaviour}@${h.member ?? '?'}`).join(',')})`);
   }
   return problems;
 }

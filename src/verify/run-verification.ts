@@ -8,6 +8,7 @@
 import fc from 'fast-check';
 import { checkTransactionOutcomes } from './check-back-commands.js';
 import { verifyCommands } from './commands.js';
+import { result } from './invariant-result.js';
 import { allCaughtUp, checkDeliveryInvariants, readDeadLetters } from './delivery-invariants.js';
 import { checkLogInvariants, type InvariantResult } from './invariants.js';
 import { VerifyWorld, type GroupSettings } from './world.js';
@@ -49,10 +50,11 @@ export async function finalInvariants(world: VerifyWorld, transactionWaitMs: num
   await world.settle();
   const outcomes = await checkTransactionOutcomes(world.client, world.model, transactionWaitMs);
   const deadline = Date.now() + catchUpMs;
-  while (!allCaughtUp(world.model) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (!(await allCaughtUp(world.client, world.model)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   const deadLetters = new Map<string, Awaited<ReturnType<typeof readDeadLetters>>>();
   for (const group of world.model.groups.keys()) deadLetters.set(group, await readDeadLetters(world.client, group));
-  return [...(await checkLogInvariants(world.client, world.model)), outcomes, ...checkDeliveryInvariants(world.model, deadLetters)];
+  const consumers = result('every consumer stayed in its group (none gave up on an error)', world.consumerErrors);
+  return [...(await checkLogInvariants(world.client, world.model)), outcomes, ...checkDeliveryInvariants(world.model, deadLetters), consumers];
 }
 
 export async function runVerification(options: VerifyOptions): Promise<VerifyReport> {

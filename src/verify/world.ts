@@ -32,6 +32,8 @@ interface Member { client: Client; consumer: Consumer }
 export class VerifyWorld {
   inFlight: Array<Promise<void>> = [];
   readonly members = new Map<string, Member[]>();
+  /** Consumers that gave up (a rejoin failed for good): each one is a broken run. */
+  readonly consumerErrors: string[] = [];
   /** `${group}\n${value}` → wakes the slow handler of that message */
   private readonly slowHandlers = new Map<string, () => void>();
   private readonly connectOptions: { clientId: string; token?: string; reconnectBackoffMs: number; reconnectBackoffMaxMs: number };
@@ -81,7 +83,8 @@ export class VerifyWorld {
     const record = this.model.groups.get(group)!;
     const members = this.members.get(group)!;
     const client = await connect(this.url, { ...this.connectOptions, clientId: `${group}-c${members.length}` });
-    const consumer = client.consumer({ group, topics: this.topics.map((t) => t.name), ordering: record.ordering, from: 'earliest', maxDeliveries: record.maxDeliveries, ...consumerTimings });
+    const consumer = client.consumer({ group, topics: this.topics.map((t) => t.name), ordering: record.ordering, from: 'earliest', maxDeliveries: record.maxDeliveries, ...consumerTimings,
+      onError: (error) => this.consumerErrors.push(`${group}-c${members.length}: ${error.code ?? ''} ${error.message}`) });
     members.push({ client, consumer });
     record.members++;
     await consumer.run((message) => this.handle(group, consumer, message));

@@ -190,7 +190,8 @@ export class GroupCoordinator {
         this.cursors.set(key, new PartitionCursor(this.name, this.subscription!.ordering, partition, start, {
           clock: this.deps.clock,
           logger: this.deps.logger,
-          keyMembers: () => [...this.members.values()].filter((m) => m.live),
+          // Only members told their assignment: a client drops deliveries for partitions it has not been assigned yet.
+          keyMembers: () => [...this.members.values()].filter((m) => m.live && m.assignments.length > 0),
           member: (id) => this.members.get(id),
           deadLetter: (entry) => this.deps.deadLetter(this.name, entry),
           committedChanged: (t, p, offset) => this.deps.offsets.set(this.name, t, p, offset),

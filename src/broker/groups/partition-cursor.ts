@@ -14,6 +14,8 @@ import type { PartitionActor } from '../partition-actor.js';
 import { DeliveryLedger } from './delivery-ledger.js';
 import type { GroupMember } from './group-member.js';
 
+/** Wait before retrying a dead-letter append that failed (e.g. its partition still recovering). */
+const deadLetterRetryMs = 1_000;
 /** Largest records payload of one deliver frame. */
 const maxDeliverBytes = 1024 * 1024;
 
@@ -40,6 +42,7 @@ export class PartitionCursor {
   private pumping = false;
   private pumpAgain = false;
   private timer: NodeJS.Timeout | undefined;
+  private readonly deadLetterRetries = new Set<NodeJS.Timeout>();
   private readonly unsubscribe: () => void;
   /** One function per cursor, so a member's set of credit waiters holds each cursor once. */
   private readonly wake = (): void => this.pump();
@@ -68,6 +71,8 @@ export class PartitionCursor {
     this.unsubscribe();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    for (const retry of this.deadLetterRetries) clearTimeout(retry);
+    this.deadLetterRetries.clear();
   }
 
   /** Delivers whatever is due and new, as far as credit allows; safe to call at any time. */
@@ -302,9 +307,14 @@ export class PartitionCursor {
       this.ledger.settle(offset);
       this.keyOfOffset.delete(offset);
     } catch (failure) {
-      // Not lost: the offset stays parked below the commit; the next nack or restart retries.
-      this.deps.logger.error('dead-letter append failed; the message stays pending', { group: this.group, partition: this.partition.id, offset, error: failure });
-      this.ledger.schedule(offset, deliveries, this.deps.clock() + 1_000);
+      // Not lost: the offset stays parked below the commit and the dead letter is retried. Redelivering it
+      // instead would hand it over more than maxDeliveries times.
+      this.deps.logger.error('dead-letter append failed; retrying', { group: this.group, partition: this.partition.id, offset, error: failure });
+      const retry = setTimeout(() => {
+        this.deadLetterRetries.delete(retry);
+        void this.moveToDeadLetter(offset, error, deliveries).then(() => this.afterSettle());
+      }, deadLetterRetryMs);
+      this.deadLetterRetries.add(retry);
     }
   }
 

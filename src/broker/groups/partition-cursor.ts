@@ -122,9 +122,16 @@ export class PartitionCursor {
   takeBack(memberId: string, handedOver: boolean): number {
     const taken = this.ledger.takeBack(memberId);
     const now = this.deps.clock();
+    const maxDeliveries = this.deps.member(memberId)?.settings.maxDeliveries ?? Infinity;
     for (const entry of taken) {
-      this.ledger.schedule(entry.offset, handedOver ? entry.deliveryCount + 1 : entry.deliveryCount, now);
       if (this.ordering === 'key') this.settleKey(entry.offset, false);
+      if (handedOver && entry.deliveryCount >= maxDeliveries) {
+        // Lost on its last allowed hand-over: a failure like any other, so it goes to the dead-letter topic.
+        this.ledger.schedule(entry.offset, entry.deliveryCount + 1, Infinity); // parked until the dead letter is durable
+        void this.moveToDeadLetter(entry.offset, 'lost with its member', entry.deliveryCount).then(() => this.afterSettle());
+      } else {
+        this.ledger.schedule(entry.offset, handedOver ? entry.deliveryCount + 1 : entry.deliveryCount, now);
+      }
     }
     this.deps.member(memberId)?.release(taken.length);
     this.afterSettle();
@@ -157,15 +164,23 @@ export class PartitionCursor {
    * one read and one frame for a run of due offsets that go to the same
    * member with the same delivery count (a member lost with thousands of
    * messages out hands them over in a few frames, not one read each).
+   * Order holds across members: with partition ordering nothing goes out
+   * while a lower offset still waits (its backoff, or credit); with key
+   * ordering the same holds per key.
    */
   private async deliverDue(): Promise<boolean> {
+    if (this.ledger.waiting.size === 0) return false;
     const now = this.deps.clock();
-    const due = [...this.ledger.waiting].filter(([, entry]) => entry.dueAtMs <= now).map(([offset]) => offset).sort((a, b) => a - b);
-    for (const first of due) {
-      const member = this.targetFor(this.keyOfOffset.get(first));
+    const waiting = [...this.ledger.waiting.keys()].sort((a, b) => a - b);
+    const blockedKeys = new Set<string>();
+    for (const first of waiting) {
+      const key = this.keyOfOffset.get(first);
+      if (key !== undefined && blockedKeys.has(key)) continue;
+      const member = this.ledger.waiting.get(first)!.dueAtMs <= now ? this.targetFor(key) : undefined;
       if (!member?.hasCredit) {
         member?.whenCredit(this.wake);
-        if (this.ordering === 'partition') return false; // keep offset order
+        if (this.ordering === 'partition') return false;
+        if (key !== undefined) blockedKeys.add(key);
         continue;
       }
       const deliveryCount = this.ledger.waiting.get(first)!.deliveryCount;
@@ -173,16 +188,20 @@ export class PartitionCursor {
       if (!this.ledger.waiting.has(first) || !member.hasCredit || (this.ordering !== 'key' && this.owner !== member)) return true; // changed while reading: look again
       const lastRead = lastOffsetOf(records);
       const offsets: number[] = [];
-      for (const offset of due) {
+      for (const offset of waiting) {
         if (offset < first) continue;
         if (offset > lastRead || offsets.length >= member.creditMessages) break;
         const entry = this.ledger.waiting.get(offset);
         if (!entry) continue; // redelivered or settled while reading
-        if (entry.deliveryCount !== deliveryCount) break; // one count per frame; a later frame keeps the order
-        if (this.ordering === 'key' && this.targetFor(this.keyOfOffset.get(offset)) !== member) continue; // another key's member
-        this.ledger.redeliver(offset, member.id);
-        if (this.ordering === 'key') this.claimKey(offset, member.id);
-        offsets.push(offset);
+        const offsetKey = this.keyOfOffset.get(offset);
+        const joins = entry.dueAtMs <= now && entry.deliveryCount === deliveryCount && (offsetKey === undefined || !blockedKeys.has(offsetKey))
+          && (this.ordering !== 'key' || this.targetFor(offsetKey) === member);
+        if (joins) {
+          this.ledger.redeliver(offset, member.id);
+          if (this.ordering === 'key') this.claimKey(offset, member.id);
+          offsets.push(offset);
+        } else if (this.ordering === 'partition') break; // a later frame, in order
+        else if (offsetKey !== undefined) blockedKeys.add(offsetKey);
       }
       const payload = batchesThrough(records, offsets[offsets.length - 1]!).subarray(batchStartOf(records, first));
       member.charge(offsets.length, payload.length);
@@ -201,6 +220,8 @@ export class PartitionCursor {
       this.ledger.skipTo(this.partition.startOffset);
       return true;
     }
+    // Every waiting offset is below `from`: with partition ordering it goes out first.
+    if (this.ordering === 'partition' && this.ledger.waiting.size > 0) return false;
     return this.ordering === 'key' ? this.deliverByKey(from, endOffset) : this.deliverToOwner(from, endOffset);
   }
 
@@ -232,10 +253,18 @@ export class PartitionCursor {
     if (this.ledger.next !== from || records.length === 0) return true;
     const owners: string[] = [];
     const planned = new Map<GroupMember, number[]>();
+    // A key with an earlier message waiting for its redelivery: its later ones wait too (and so, since first
+    // deliveries go out in offset order, does everything after them).
+    const waitingKeys = new Set<string>();
+    for (const offset of this.ledger.waiting.keys()) {
+      const key = this.keyOfOffset.get(offset);
+      if (key !== undefined) waitingKeys.add(key);
+    }
     for (const record of decodeAll(records)) {
       if (record.offset < from) continue;
       if (record.offset >= endOffset) break;
       const key = keyString(record.key);
+      if (key !== undefined && waitingKeys.has(key)) break;
       const member = this.targetFor(key);
       if (!member) break;
       const offsets = planned.get(member) ?? [];

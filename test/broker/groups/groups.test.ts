@@ -124,6 +124,35 @@ describe('consumer groups over the wire', () => {
     expect(frames.length).toBeLessThanOrEqual(2); // one read and one frame per run of due offsets, not one per message
   });
 
+  it('keeps partition order when a partition moves while a failed message waits out its backoff', async () => {
+    await produce('orders', 0, ['m0', 'm1', 'm2', 'm3']);
+    const settings = { ...joinDefaults, retryBackoffMs: [300] };
+    const a = await consumer();
+    const { body: { memberId } } = await a.request({ type: 'joinGroup', group: 'moved', topics: ['orders'], ...settings });
+    await a.waitFor(() => deliveries(a).filter((f) => f.partition === 0).flatMap(delivered).length === 4);
+    await a.request({ type: 'nack', group: 'moved', memberId, topic: 'orders', partition: 0, offset: 0, error: 'retry' });
+    const b = await consumer();
+    await b.request({ type: 'joinGroup', group: 'moved', topics: ['orders'], ...settings });
+    a.socket.terminate(); // m1..m3 come back due at once; m0 only after its backoff
+    const received = () => deliveries(b).filter((f) => f.partition === 0).flatMap(delivered).map((d) => d.value);
+    await b.waitFor(() => received().length === 4);
+    expect(received()).toEqual(['m0', 'm1', 'm2', 'm3']);
+  });
+
+  it('dead-letters a message lost with its member on its last allowed hand-over', async () => {
+    await produce('orders', 0, ['last']);
+    const a = await consumer();
+    await a.request({ type: 'joinGroup', group: 'lost', topics: ['orders'], ...joinDefaults, maxDeliveries: 1 });
+    await a.waitFor((f) => f.type === 'deliver' && f.partition === 0);
+    const b = await consumer();
+    await b.request({ type: 'joinGroup', group: 'lost', topics: ['orders'], ...joinDefaults, maxDeliveries: 1 });
+    a.socket.terminate(); // its one hand-over is lost: a failure, and the last one allowed
+    await expect.poll(async () => (await admin.request({ type: 'describeGroup', group: 'lost' })).body.lag.find((l: { partition: number }) => l.partition === 0).committedOffset).toBe(1);
+    const dead = await admin.request({ type: 'fetch', topic: 'lost.dlq', partition: 0, offset: 0, maxBytes: 65536 });
+    expect(decodeRecords(dead.body.records)).toMatchObject([{ value: 'last', headers: { 'dlq.error': 'lost with its member', 'dlq.deliveries': '1' } }]);
+    expect(deliveries(b).flatMap(delivered).map((d) => d.value)).not.toContain('last');
+  });
+
   it('refuses bad group input with codes and keeps serving', async () => {
     const c = await consumer();
     expect(await c.request({ type: 'joinGroup', group: 'x', topics: ['missing'], ...joinDefaults })).toMatchObject({ code: 'UNKNOWN_TOPIC' });

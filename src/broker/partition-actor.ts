@@ -2,6 +2,19 @@
  * Runtime of one partition: runs `partitionMachine` with the log I/O plugged
  * in, and serves appends and reads straight from the log while the machine is
  * online. Per request the machine costs one state check; per message nothing.
+ *
+ * Recovery after a storage fault reopens the log from disk (recovery cuts a
+ * torn tail). After a failed fdatasync Linux may have marked the unsynced
+ * pages clean without writing them: a read still shows them, the disk may
+ * never get them. So before the partition goes online again, everything the
+ * reopened log holds from the failed log's durableEndOffset on (its end when
+ * its last good sync started) is written back in place and synced
+ * (PartitionLog.rewriteFrom). Only then is it read, delivered, or counted by
+ * the producer state: a producer's retry of a batch whose sync failed is
+ * answered as a duplicate (original offset) only once that batch is on disk,
+ * and is stored anew when the reopened log lacks it. If the rewrite fails the
+ * partition stays failed and the next attempt, after the backoff, rewrites
+ * from the same offset.
  */
 import { createActor, fromPromise, type Actor } from 'xstate';
 import { partitionMachine, type PartitionRef } from '../../machines/partition.machine.js';
@@ -23,6 +36,12 @@ export class PartitionActor {
   private readonly producers = new ProducerStateTable();
   /** Reads stop here: only durable records are ever shown to consumers. */
   private durableEndOffset = 0;
+  /**
+   * Every offset below this was on disk when the last log of this partition
+   * closed (its durableEndOffset); kept across failed recoveries. Undefined
+   * until a log was open: what a start finds on disk counts as durable.
+   */
+  private syncedEndOffset: number | undefined;
   /** Called whenever durableEndOffset grows (consumer groups wake up on it). */
   private readonly durableListeners = new Set<() => void>();
   readonly actor: Actor<typeof partitionMachine>;
@@ -175,13 +194,35 @@ export class PartitionActor {
   private async recover(): Promise<void> {
     const previous = this.log;
     this.log = undefined;
-    await previous?.close().catch(() => undefined); // a failed log may refuse to close cleanly
+    if (previous) {
+      await previous.close().catch(() => undefined); // closing syncs what it still can; a failed log may refuse to close cleanly
+      this.syncedEndOffset = previous.durableEndOffset;
+    }
     const log = await PartitionLog.open(this.dir, this.logOptions);
-    this.producers.rebuild(await log.recentBatchHeaders(producerStateSegments));
-    this.durableEndOffset = log.endOffset;
+    try {
+      await this.syncUnsyncedTail(log);
+      this.producers.rebuild(await log.recentBatchHeaders(producerStateSegments));
+    } catch (error) {
+      await log.close().catch(() => undefined);
+      throw error;
+    }
     this.log = log;
+    this.syncedEndOffset = undefined; // the open log knows from now on
+    this.durableEndOffset = log.endOffset;
     const truncated = log.recovery.truncations;
     this.logger.info('partition online', { actor: this.id, startOffset: log.startOffset, endOffset: log.endOffset, ...(truncated.length ? { truncated } : {}) });
+  }
+
+  /** Writes back and syncs what the reopened log holds past the last good sync of the one before (see the top). */
+  private async syncUnsyncedTail(log: PartitionLog): Promise<void> {
+    const fromOffset = this.syncedEndOffset;
+    if (fromOffset === undefined) return;
+    if (fromOffset > log.endOffset) {
+      this.logger.error('the reopened partition log lacks records it had synced; the disk lost them', { actor: this.id, endOffset: log.endOffset, syncedEndOffset: fromOffset });
+    }
+    if (fromOffset >= log.endOffset) return;
+    this.logger.warn('rewriting the partition log after its last good sync', { actor: this.id, fromOffset, endOffset: log.endOffset });
+    await log.rewriteFrom(fromOffset);
   }
 
   private async closeLog(): Promise<void> {

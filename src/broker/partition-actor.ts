@@ -42,7 +42,7 @@ export class PartitionActor {
    * until a log was open: what a start finds on disk counts as durable.
    */
   private syncedEndOffset: number | undefined;
-  /** Called whenever durableEndOffset grows (consumer groups wake up on it). */
+  /** Called whenever durableEndOffset grows or the partition comes online (consumer groups wake up on it). */
   private readonly durableListeners = new Set<() => void>();
   readonly actor: Actor<typeof partitionMachine>;
 
@@ -66,6 +66,7 @@ export class PartitionActor {
       input: { topic, partition, restartBackoffMs: 100, restartBackoffMaxMs: 10_000 },
       ...(environment ? { clock: environment.timers } : {}),
     });
+    this.wakeReadersWhenOnline();
     environment?.inspector.observe('partition', this.actor, (c: { topic: string; partition: number; failures: number; lastError: string | undefined }) => ({
       topic: c.topic, partition: c.partition, failures: c.failures, lastError: c.lastError,
     }));
@@ -143,7 +144,21 @@ export class PartitionActor {
     );
   }
 
-  /** Subscribes to growth of the durable end offset; returns the unsubscribe function. */
+  /**
+   * Readers stop while the partition is not online (a cursor's pump ends
+   * there) and nothing else wakes them: recovery may have made more durable
+   * (a kept batch whose sync had failed) and redeliveries may have come due.
+   */
+  private wakeReadersWhenOnline(): void {
+    let wasOnline = false;
+    this.actor.subscribe((snapshot) => {
+      const online = snapshot.value === 'online';
+      if (online && !wasOnline) for (const listener of this.durableListeners) listener();
+      wasOnline = online;
+    });
+  }
+
+  /** Subscribes to growth of the durable end offset and to the partition coming online; returns the unsubscribe function. */
   onDurable(listener: () => void): () => void {
     this.durableListeners.add(listener);
     return () => this.durableListeners.delete(listener);

@@ -17,12 +17,12 @@ import { SimulatedClock } from 'xstate';
 import { startBroker, type Broker } from '../../src/broker/index.js';
 import { batchSizeAt, decodeRecords, encodeRecordBatch } from '../../src/protocol/record-batch.js';
 import { tempDir } from '../../bench/lib/temp-dir.js';
+import { connect } from '../../src/client/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { PartitionLogFaults } from '../helpers/partition-log-faults.js';
+import { until } from '../helpers/group-fixture.js';
 
 const topic = 'orders';
-/** Past the partition's longest restart backoff (10 s). */
-const backoffMs = 10_000;
 
 interface Node { broker: Broker; clock: SimulatedClock; client: RawClient }
 interface Producer { producerId: number; producerEpoch: number }
@@ -60,10 +60,15 @@ describe('partition recovery after a failed fdatasync', () => {
   };
   const segmentFile = () => fs.readdirSync(join(dir.path, 'logs', topic, '0')).filter((name) => name.endsWith('.log'))[0]!;
   const segmentBytes = () => fs.statSync(join(dir.path, 'logs', topic, '0', segmentFile())).size;
-  /** Moves the clock past the backoff and waits until the recovery attempt it starts has ended. */
+  /**
+   * Moves the clock by exactly the partition's current backoff (no further:
+   * a consumer's session would expire) and waits until the recovery attempt
+   * it starts has ended.
+   */
   const recoverAfterBackoff = async () => {
     expect(partition().state).toBe('failed');
-    node.clock.increment(backoffMs);
+    const { failures, restartBackoffMs, restartBackoffMaxMs } = partition().actor.getSnapshot().context;
+    node.clock.increment(Math.min(restartBackoffMaxMs, restartBackoffMs * 2 ** (failures - 1)));
     expect(partition().state).toBe('recovering');
     await partition().settled();
   };
@@ -138,6 +143,23 @@ describe('partition recovery after a failed fdatasync', () => {
     await restart();
     expect(await stored()).toEqual([[0, 'first'], [1, 'second']]);
     expect(await produce(batchOf('second', producer, 1))).toMatchObject({ baseOffset: 1, duplicate: true });
+  });
+
+  it('delivers the kept batch to a consumer that waited through the outage, without another send', async () => {
+    const reader = await connect(node.broker.url, { clientId: 'reader' });
+    const seen: unknown[] = [];
+    await reader.consumer({ group: 'readers', topics: [topic], from: 'earliest' }).run(async (message) => {
+      seen.push(message.value);
+    });
+    await until(() => seen.length === 1, "the consumer's first message");
+    const faults = new PartitionLogFaults(dir.path, topic, 0);
+    faults.failNextSync();
+    expect(await produce(batchOf('second', producer, 1))).toMatchObject({ code: 'STORAGE_ERROR' });
+    expect(seen).toEqual(['first']); // never shown while its sync had failed
+    await recoverAfterBackoff();
+    await until(() => seen.length === 2, 'the kept batch delivered after recovery', 3_000);
+    expect(seen).toEqual(['first', 'second']);
+    await reader.close();
   });
 
   it('stays failed when the sync after the rewrite fails, and the next attempt rewrites from the same offset', async () => {

@@ -183,8 +183,8 @@ export class PartitionActor {
     if (deletedSegments > 0) this.logger.info('retention deleted segments', { actor: this.id, deletedSegments, deletedBytes, startOffset: this.log.startOffset });
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => {
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
       const subscription = this.actor.subscribe({ complete: () => resolve() });
       if (this.actor.getSnapshot().status === 'done') {
         subscription.unsubscribe();
@@ -193,6 +193,9 @@ export class PartitionActor {
       }
       tell(this.actor, { type: 'partition.close' });
     });
+    // A partition closed while failed goes straight to `closed`: its failed log is still open.
+    await this.log?.close().catch(() => undefined);
+    this.log = undefined;
   }
 
   private onlineLog(): PartitionLog {

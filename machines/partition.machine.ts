@@ -1,8 +1,10 @@
 /**
  * Partition actor: owns one partition log. Recovery (opening the log, which
- * truncates a torn tail) runs as an invoked actor supplied by the runtime; a
- * storage fault sends the actor back through recovery after a backoff, so a
- * failed partition restarts from disk instead of taking the broker down.
+ * truncates a torn tail, and after a failed sync writing back and syncing
+ * what the last good sync did not cover) runs as an invoked actor supplied
+ * by the runtime; a storage fault sends the actor back through recovery
+ * after a backoff, so a failed partition restarts from disk instead of
+ * taking the broker down.
  * Appends and fetches do not pass through the machine: the runtime checks the
  * state once per request and hands whole batches to the log.
  */

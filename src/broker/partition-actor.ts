@@ -2,6 +2,19 @@
  * Runtime of one partition: runs `partitionMachine` with the log I/O plugged
  * in, and serves appends and reads straight from the log while the machine is
  * online. Per request the machine costs one state check; per message nothing.
+ *
+ * Recovery after a storage fault reopens the log from disk (recovery cuts a
+ * torn tail). After a failed fdatasync Linux may have marked the unsynced
+ * pages clean without writing them: a read still shows them, the disk may
+ * never get them. So before the partition goes online again, everything the
+ * reopened log holds from the failed log's durableEndOffset on (its end when
+ * its last good sync started) is written back in place and synced
+ * (PartitionLog.rewriteFrom). Only then is it read, delivered, or counted by
+ * the producer state: a producer's retry of a batch whose sync failed is
+ * answered as a duplicate (original offset) only once that batch is on disk,
+ * and is stored anew when the reopened log lacks it. If the rewrite fails the
+ * partition stays failed and the next attempt, after the backoff, rewrites
+ * from the same offset.
  */
 import { createActor, fromPromise, type Actor } from 'xstate';
 import { partitionMachine, type PartitionRef } from '../../machines/partition.machine.js';
@@ -23,7 +36,13 @@ export class PartitionActor {
   private readonly producers = new ProducerStateTable();
   /** Reads stop here: only durable records are ever shown to consumers. */
   private durableEndOffset = 0;
-  /** Called whenever durableEndOffset grows (consumer groups wake up on it). */
+  /**
+   * Every offset below this was on disk when the last log of this partition
+   * closed (its durableEndOffset); kept across failed recoveries. Undefined
+   * until a log was open: what a start finds on disk counts as durable.
+   */
+  private syncedEndOffset: number | undefined;
+  /** Called whenever durableEndOffset grows or the partition comes online (consumer groups wake up on it). */
   private readonly durableListeners = new Set<() => void>();
   readonly actor: Actor<typeof partitionMachine>;
 
@@ -47,6 +66,7 @@ export class PartitionActor {
       input: { topic, partition, restartBackoffMs: 100, restartBackoffMaxMs: 10_000 },
       ...(environment ? { clock: environment.timers } : {}),
     });
+    this.wakeReadersWhenOnline();
     environment?.inspector.observe('partition', this.actor, (c: { topic: string; partition: number; failures: number; lastError: string | undefined }) => ({
       topic: c.topic, partition: c.partition, failures: c.failures, lastError: c.lastError,
     }));
@@ -124,7 +144,21 @@ export class PartitionActor {
     );
   }
 
-  /** Subscribes to growth of the durable end offset; returns the unsubscribe function. */
+  /**
+   * Readers stop while the partition is not online (a cursor's pump ends
+   * there) and nothing else wakes them: recovery may have made more durable
+   * (a kept batch whose sync had failed) and redeliveries may have come due.
+   */
+  private wakeReadersWhenOnline(): void {
+    let wasOnline = false;
+    this.actor.subscribe((snapshot) => {
+      const online = snapshot.value === 'online';
+      if (online && !wasOnline) for (const listener of this.durableListeners) listener();
+      wasOnline = online;
+    });
+  }
+
+  /** Subscribes to growth of the durable end offset and to the partition coming online; returns the unsubscribe function. */
   onDurable(listener: () => void): () => void {
     this.durableListeners.add(listener);
     return () => this.durableListeners.delete(listener);
@@ -149,8 +183,8 @@ export class PartitionActor {
     if (deletedSegments > 0) this.logger.info('retention deleted segments', { actor: this.id, deletedSegments, deletedBytes, startOffset: this.log.startOffset });
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => {
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
       const subscription = this.actor.subscribe({ complete: () => resolve() });
       if (this.actor.getSnapshot().status === 'done') {
         subscription.unsubscribe();
@@ -159,6 +193,9 @@ export class PartitionActor {
       }
       tell(this.actor, { type: 'partition.close' });
     });
+    // A partition closed while failed goes straight to `closed`: its failed log is still open.
+    await this.log?.close().catch(() => undefined);
+    this.log = undefined;
   }
 
   private onlineLog(): PartitionLog {
@@ -175,13 +212,35 @@ export class PartitionActor {
   private async recover(): Promise<void> {
     const previous = this.log;
     this.log = undefined;
-    await previous?.close().catch(() => undefined); // a failed log may refuse to close cleanly
+    if (previous) {
+      await previous.close().catch(() => undefined); // closing syncs what it still can; a failed log may refuse to close cleanly
+      this.syncedEndOffset = previous.durableEndOffset;
+    }
     const log = await PartitionLog.open(this.dir, this.logOptions);
-    this.producers.rebuild(await log.recentBatchHeaders(producerStateSegments));
-    this.durableEndOffset = log.endOffset;
+    try {
+      await this.syncUnsyncedTail(log);
+      this.producers.rebuild(await log.recentBatchHeaders(producerStateSegments));
+    } catch (error) {
+      await log.close().catch(() => undefined);
+      throw error;
+    }
     this.log = log;
+    this.syncedEndOffset = undefined; // the open log knows from now on
+    this.durableEndOffset = log.endOffset;
     const truncated = log.recovery.truncations;
     this.logger.info('partition online', { actor: this.id, startOffset: log.startOffset, endOffset: log.endOffset, ...(truncated.length ? { truncated } : {}) });
+  }
+
+  /** Writes back and syncs what the reopened log holds past the last good sync of the one before (see the top). */
+  private async syncUnsyncedTail(log: PartitionLog): Promise<void> {
+    const fromOffset = this.syncedEndOffset;
+    if (fromOffset === undefined) return;
+    if (fromOffset > log.endOffset) {
+      this.logger.error('the reopened partition log lacks records it had synced; the disk lost them', { actor: this.id, endOffset: log.endOffset, syncedEndOffset: fromOffset });
+    }
+    if (fromOffset >= log.endOffset) return;
+    this.logger.warn('rewriting the partition log after its last good sync', { actor: this.id, fromOffset, endOffset: log.endOffset });
+    await log.rewriteFrom(fromOffset);
   }
 
   private async closeLog(): Promise<void> {

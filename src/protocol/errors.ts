@@ -26,7 +26,7 @@ export const errorTable = {
   OUT_OF_ORDER_SEQUENCE: { retriable: true, closeCode: undefined, description: 'The batch sequence number is not the next one expected for this producer and partition.' },
   UNKNOWN_PRODUCER: { retriable: false, closeCode: undefined, description: 'The producer id was not issued by this broker, or its epoch is stale.' },
   NOT_READY: { retriable: true, closeCode: undefined, description: 'The partition is recovering or restarting; retry shortly.' },
-  STORAGE_ERROR: { retriable: true, closeCode: undefined, description: 'The write could not be made durable and is not stored; the partition (or the transactions\' half log) restarts from disk.' },
+  STORAGE_ERROR: { retriable: true, closeCode: undefined, description: 'The write could not be made durable; the partition (or the transactions\' half log) restarts from disk. A produced batch may still be kept: resend it with the same sequence to learn its offset.' },
   OFFSET_OUT_OF_RANGE: { retriable: false, closeCode: undefined, description: 'The requested offset is outside the partition log.' },
   SHUTTING_DOWN: { retriable: true, closeCode: 1001, description: 'The broker is shutting down.' },
   CONNECTION_CLOSED: { retriable: true, closeCode: undefined, description: 'The connection closed before the answer arrived.' },

@@ -26,8 +26,15 @@
  * error: after a failed fdatasync the page cache may have dropped the data
  * (Linux clears the error once reported), so nothing written since the last
  * good sync can be called durable again. The owner restarts from disk.
+ *
+ * `durableEndOffset` says where the disk is known to hold the log: its end
+ * when the last applied good sync *started* (a sync covers only what was
+ * written before it), or when it was opened. It never moves after a
+ * failure, so an owner reopening the log knows exactly which tail it must
+ * write again (PartitionLog.rewriteFrom).
  */
 import type { Logger } from '../logger.js';
+import { assert } from './assert.js';
 
 export type FlushMode = 'sync' | 'interval';
 
@@ -40,6 +47,8 @@ export interface GroupCommitOptions {
    * own open file description (see above).
    */
   syncData: (slot: number) => Promise<void>;
+  /** The log's end now: a sync started now covers every offset below it. */
+  endOffset: () => number;
   logger: Logger;
 }
 
@@ -49,6 +58,8 @@ export const maxSyncsInFlight = 2;
 interface RunningSync {
   /** Append count this sync covers. */
   coveredSeq: number;
+  /** The log's end when this sync started: every offset below it is on disk once it succeeds. */
+  coveredEndOffset: number;
   slot: number;
   settled: boolean;
   failed: boolean;
@@ -67,6 +78,7 @@ interface Waiter {
 export class GroupCommit {
   private appendSeq = 0;
   private durableSeq = 0;
+  private durableEnd: number;
   /** Highest coveredSeq of any sync started. */
   private startedSeq = 0;
   /** In start order; at most maxSyncsInFlight. */
@@ -77,6 +89,7 @@ export class GroupCommit {
   private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: GroupCommitOptions) {
+    this.durableEnd = options.endOffset(); // what the log held when opened counts as on disk (see distrustFrom)
     if (options.flush === 'interval') {
       this.timer = setInterval(() => this.syncIfBehind(), options.flushIntervalMs);
       this.timer.unref(); // the owner's close() ends it; it must not keep a process alive
@@ -88,14 +101,26 @@ export class GroupCommit {
     return this.failure;
   }
 
+  /** Every offset below this is on disk (see above). */
+  get durableEndOffset(): number {
+    return this.durableEnd;
+  }
+
   /** Counts one append; O(1), called on the hot path. */
   noteAppend(): void {
     this.appendSeq++;
   }
 
+  /** When the owner may acknowledge: once synced in `sync` mode, at once in `interval` mode. */
   durable(): Promise<void> {
+    if (this.options.flush === 'interval' && this.failure === null) return Promise.resolve();
+    return this.synced();
+  }
+
+  /** Resolves once every append made before the call is on disk, in either mode. */
+  synced(): Promise<void> {
     if (this.failure !== null) return Promise.reject(this.failure);
-    if (this.options.flush === 'interval' || this.durableSeq >= this.appendSeq) return Promise.resolve();
+    if (this.durableSeq >= this.appendSeq) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.waiters.push({ appendSeq: this.appendSeq, resolve, reject });
       this.startSync();
@@ -123,6 +148,16 @@ export class GroupCommit {
     if (this.failure === null) this.onFailed(error);
   }
 
+  /**
+   * Counts nothing from `endOffset` on as on disk until a later sync covers
+   * it: the owner knows better than the open did (a log reopened after a
+   * failed sync, whose tail a read shows but the disk may lack).
+   */
+  distrustFrom(endOffset: number): void {
+    assert(this.syncs.length === 0, 'distrustFrom with a sync in flight: its success would count the tail again');
+    this.durableEnd = Math.min(this.durableEnd, endOffset);
+  }
+
   private syncIfBehind(): void {
     if (this.durableSeq < this.appendSeq) this.startSync();
   }
@@ -139,7 +174,8 @@ export class GroupCommit {
     this.startedSeq = coveredSeq;
     let slot = 0;
     while (this.syncs.some((sync) => sync.slot === slot)) slot++;
-    const sync: RunningSync = { coveredSeq, slot, settled: false, failed: false, error: undefined, done: Promise.resolve() };
+    const coveredEndOffset = this.options.endOffset();
+    const sync: RunningSync = { coveredSeq, coveredEndOffset, slot, settled: false, failed: false, error: undefined, done: Promise.resolve() };
     this.syncs.push(sync);
     sync.done = this.options.syncData(slot).then(
       () => this.onSettled(sync, false, undefined),
@@ -155,7 +191,10 @@ export class GroupCommit {
       const applied = this.syncs.shift()!;
       if (this.failure !== null) continue; // the log already failed: later results change nothing
       if (applied.failed) this.onFailed(applied.error);
-      else this.durableSeq = Math.max(this.durableSeq, applied.coveredSeq);
+      else {
+        this.durableSeq = Math.max(this.durableSeq, applied.coveredSeq);
+        this.durableEnd = Math.max(this.durableEnd, applied.coveredEndOffset);
+      }
     }
     if (this.failure !== null) return;
     let done = 0;

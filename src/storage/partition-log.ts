@@ -91,7 +91,7 @@ export class PartitionLog {
     private readonly logger: Logger,
   ) {
     for (const segment of segments.slice(0, -1)) this.sealedBytes += segment.sizeBytes;
-    this.flusher = new GroupCommit({ ...options, syncData: (slot) => this.active.syncData(slot), logger });
+    this.flusher = new GroupCommit({ ...options, syncData: (slot) => this.active.syncData(slot), endOffset: () => this.endOffset, logger });
   }
 
   /** Creates the directory if needed, recovers what is there, and opens the newest segment for appends. */
@@ -147,23 +147,40 @@ export class PartitionLog {
   }
 
   /**
-   * Writes every batch from `offset` to the end again, in place, and makes it
-   * durable. For a log reopened after a failed fdatasync, from where the last
-   * good sync ended: Linux may have marked the unsynced pages clean without
-   * writing them, so a read still shows them and a plain sync skips them.
-   * Rewritten they are dirty again, and the sync writes what a read shows.
+   * Writes every batch from the one holding `offset` to the end again, in
+   * place, and syncs it (in either flush mode). For a log reopened after a
+   * failed fdatasync, from where the last good sync started (the failed
+   * log's durableEndOffset): Linux may have marked the unsynced pages clean
+   * without writing them, so a read still shows them and a plain sync skips
+   * them. Rewritten they are dirty again, and the sync writes what a read
+   * shows. Until it resolves, durableEndOffset is at most `offset`; if it
+   * rejects, the log has failed like after any failed sync.
    */
   async rewriteFrom(offset: number): Promise<void> {
     this.assertWritable();
     if (offset >= this.endOffset) return;
+    this.flusher.distrustFrom(offset);
     const first = this.segments.indexOf(this.segmentFor(Math.max(offset, this.startOffset)));
-    for (const segment of this.segments.slice(first)) {
-      await segment.rewriteFrom(offset);
-      if (segment === this.active) break;
-      await segment.syncData(); // sealed: the group commit syncs only the active segment
+    try {
+      for (const segment of this.segments.slice(first)) {
+        await this.withSoundIndex(segment, () => segment.rewriteFrom(offset));
+        if (segment === this.active) break;
+        await segment.syncData(); // sealed: the group commit syncs only the active segment
+      }
+    } catch (error) {
+      this.flusher.fail(error); // part of the tail may be rewritten, none of it is known to be on disk
+      throw error;
     }
     this.flusher.noteAppend();
-    await this.durable();
+    await this.flusher.synced();
+  }
+
+  /**
+   * Every offset below this is on disk: the log's end when the last good
+   * sync started (or when it was opened). It stays put once a sync failed.
+   */
+  get durableEndOffset(): number {
+    return this.flusher.durableEndOffset;
   }
 
   /**
@@ -179,15 +196,7 @@ export class PartitionLog {
     if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new ActorMqError('INVALID_REQUEST', `maxBytes ${maxBytes} is not a byte count`);
     if (offset === this.endOffset) return { records: new Uint8Array(0), startOffset: offset, endOffset: offset };
     const segment = this.segmentFor(offset);
-    try {
-      return await segment.read(offset, maxBytes);
-    } catch (error) {
-      // Only a sealed segment's index comes from disk; the active one's was rebuilt by recovery.
-      if (!(error instanceof StaleIndexError) || segment === this.active) throw error;
-      this.logger.warn('offset index does not match its segment; rebuilding it', { baseOffset: segment.baseOffset, reason: error.message });
-      await segment.rebuildIndex(this.options);
-      return segment.read(offset, maxBytes);
-    }
+    return this.withSoundIndex(segment, () => segment.read(offset, maxBytes));
   }
 
   /** Headers of every batch in the newest `segmentCount` segments, oldest first (rebuilds producer state). */
@@ -264,6 +273,19 @@ export class PartitionLog {
       else high = middle - 1;
     }
     return this.segments[low]!;
+  }
+
+  /** Runs `work` on `segment`, once more after rebuilding its index if the index led it astray. */
+  private async withSoundIndex<T>(segment: LogSegment, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      // Only a sealed segment's index comes from disk; the active one's was rebuilt by recovery.
+      if (!(error instanceof StaleIndexError) || segment === this.active) throw error;
+      this.logger.warn('offset index does not match its segment; rebuilding it', { baseOffset: segment.baseOffset, reason: error.message });
+      await segment.rebuildIndex(this.options);
+      return work();
+    }
   }
 
   private async segmentHeaders(segment: LogSegment): Promise<BatchHeader[]> {

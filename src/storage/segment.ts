@@ -24,9 +24,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { OffsetIndex } from './offset-index.js';
 import { writeTimeIndex } from './time-index.js';
-import { readSegment, type ReadResult } from './read.js';
+import { readSegment, StaleIndexError, type ReadResult } from './read.js';
 import { scanBatches } from './scan.js';
-import type { BatchCheckLimits } from '../protocol/record-batch.js';
+import { batchHeaderBytes, batchLogOverheadBytes, readBatchHeader, type BatchCheckLimits } from '../protocol/record-batch.js';
 import { fdatasync, fsyncDirectory, readFully, unlinkIfExists, writeFully } from './file-io.js';
 import { assert } from './assert.js';
 
@@ -154,13 +154,34 @@ export class LogSegment {
    * are dirty pages again, so the next sync writes them (PartitionLog.rewriteFrom).
    */
   async rewriteFrom(offset: number): Promise<void> {
-    const from = offset <= this.baseOffset ? 0 : this.state.index.lookup(offset).position;
+    const from = offset <= this.baseOffset ? 0 : await this.positionOf(offset);
     const chunk = new Uint8Array(Math.min(rewriteChunkBytes, Math.max(0, this.state.sizeBytes - from)));
     for (let position = from; position < this.state.sizeBytes; position += chunk.length) {
       const bytes = chunk.subarray(0, Math.min(chunk.length, this.state.sizeBytes - position));
       const read = await this.using(() => readFully(this.state.fd, bytes, position));
       assert(read === bytes.length, `segment ${this.baseOffset} is shorter than its ${this.state.sizeBytes} bytes`);
       writeFully(this.state.fd, bytes, position);
+    }
+  }
+
+  /**
+   * File position of the batch holding `offset`: walks the batch headers from
+   * the index entry at or before it (about indexIntervalBytes at most).
+   * Throws StaleIndexError when the index led astray, as a read does.
+   */
+  private async positionOf(offset: number): Promise<number> {
+    assert(offset < this.state.nextOffset, `offset ${offset} is not in segment ${this.baseOffset}`);
+    const header = new Uint8Array(batchHeaderBytes);
+    let { position, offset: expectedOffset } = this.state.index.lookup(offset);
+    for (;;) {
+      assert(position + batchHeaderBytes <= this.state.sizeBytes, `segment ${this.baseOffset} ends before offset ${offset}`);
+      const at = position;
+      await this.using(() => readFully(this.state.fd, header, at));
+      const { baseOffset, lastOffsetDelta, batchLength } = readBatchHeader(header);
+      if (baseOffset !== expectedOffset) throw new StaleIndexError(`segment ${this.baseOffset}: batch at position ${position} starts at offset ${baseOffset}, expected ${expectedOffset}`);
+      if (baseOffset + lastOffsetDelta >= offset) return position;
+      position += batchLength + batchLogOverheadBytes;
+      expectedOffset = baseOffset + lastOffsetDelta + 1;
     }
   }
 

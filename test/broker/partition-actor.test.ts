@@ -1,6 +1,7 @@
+import fs from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PartitionActor } from '../../src/broker/partition-actor.js';
 import { silentLogger } from '../../src/logger.js';
 import { encodeRecordBatch, readBatchHeader } from '../../src/protocol/record-batch.js';
@@ -22,9 +23,24 @@ async function waitForState(actor: PartitionActor, state: string): Promise<void>
   }
 }
 
+/** Files under `dir` this process holds open. */
+function openFilesUnder(dir: string): string[] {
+  return fs.readdirSync('/proc/self/fd').flatMap((fd) => {
+    try {
+      const target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      return target.startsWith(dir) ? [target] : [];
+    } catch {
+      return []; // closed meanwhile (the listing's own descriptor)
+    }
+  });
+}
+
 describe('partition actor runtime', () => {
   let dir: Awaited<ReturnType<typeof tempDir>> | undefined;
-  afterEach(async () => dir?.remove());
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await dir?.remove();
+  });
 
   it('restarts from disk after a failed recovery and then serves appends', async () => {
     dir = await tempDir();
@@ -42,6 +58,21 @@ describe('partition actor runtime', () => {
     expect(partition.endOffset).toBe(1);
     await partition.close();
     expect(partition.state).toBe('closed');
+  });
+
+  it('closes the files of a log whose sync failed when closed while failed', async () => {
+    dir = await tempDir();
+    const logDir = join(dir.path, 'orders-3');
+    const partition = new PartitionActor('orders', 3, logDir, logOptions, silentLogger);
+    partition.start();
+    await partition.settled();
+    expect(openFilesUnder(logDir)).not.toEqual([]);
+    vi.spyOn(fs, 'fdatasync').mockImplementationOnce(((_fd: number, callback: (error: Error) => void) => callback(new Error('EIO: injected'))) as typeof fs.fdatasync);
+    await expect(partition.append(batch('x').bytes, batch('x').header)).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
+    expect(partition.state).toBe('failed');
+    await partition.close();
+    expect(partition.state).toBe('closed');
+    expect(openFilesUnder(logDir)).toEqual([]);
   });
 
   it('finishes an open in progress before closing', async () => {

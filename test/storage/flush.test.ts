@@ -12,8 +12,9 @@ function manualSync() {
   return { syncData, pending };
 }
 
-function groupCommit(syncData: (slot: number) => Promise<void>, flush: 'sync' | 'interval' = 'sync', flushIntervalMs = 1000) {
-  return new GroupCommit({ flush, flushIntervalMs, syncData, logger: createLogger('silent') });
+/** `log.endOffset` stands for the end of the log the commit belongs to; tests move it as they "append". */
+function groupCommit(syncData: (slot: number) => Promise<void>, flush: 'sync' | 'interval' = 'sync', flushIntervalMs = 1000, log = { endOffset: 0 }) {
+  return new GroupCommit({ flush, flushIntervalMs, syncData, endOffset: () => log.endOffset, logger: createLogger('silent') });
 }
 
 /** Lets promise callbacks run. */
@@ -174,6 +175,115 @@ describe('GroupCommit', () => {
     expect(sync.pending).toHaveLength(1);
     sync.pending[0]!.resolve();
     await closing;
+  });
+});
+
+describe('GroupCommit.durableEndOffset: where the disk is known to hold the log', () => {
+  /** Appends one batch ending the log at `endOffset`. */
+  const append = (commit: GroupCommit, log: { endOffset: number }, endOffset: number) => {
+    log.endOffset = endOffset;
+    commit.noteAppend();
+  };
+
+  it('starts at the end the log was opened with and moves to the end when a good sync started, not when it ended', async () => {
+    const sync = manualSync();
+    const log = { endOffset: 5 };
+    const commit = groupCommit(sync.syncData, 'sync', 1000, log);
+    expect(commit.durableEndOffset).toBe(5);
+    append(commit, log, 7);
+    const first = commit.durable();
+    await settle();
+    append(commit, log, 9); // after the sync started: not covered by it
+    sync.pending[0]!.resolve();
+    await first;
+    expect(commit.durableEndOffset).toBe(7);
+    const second = commit.durable();
+    await settle();
+    sync.pending[1]!.resolve();
+    await second;
+    expect(commit.durableEndOffset).toBe(9);
+  });
+
+  it('stays at the last good sync when a later one fails, whatever succeeds after', async () => {
+    const sync = manualSync();
+    const log = { endOffset: 0 };
+    const commit = groupCommit(sync.syncData, 'sync', 1000, log);
+    append(commit, log, 3);
+    const first = commit.durable();
+    append(commit, log, 6);
+    const second = commit.durable().catch((error: unknown) => error);
+    append(commit, log, 8);
+    const third = commit.durable().catch((error: unknown) => error);
+    await settle();
+    expect(sync.pending.map((p) => p.slot)).toEqual([0, 1]);
+    sync.pending[0]!.resolve();
+    await first;
+    expect(sync.pending).toHaveLength(3); // slot 0 freed: a sync for the third append started
+    const failure = new Error('EIO: injected');
+    sync.pending[1]!.reject(failure);
+    expect(await second).toBe(failure);
+    expect(await third).toBe(failure);
+    sync.pending[2]!.resolve(); // it started after the failing one: its success must not count
+    await commit.close(); // a failed commit syncs nothing more
+    expect(sync.pending).toHaveLength(3);
+    expect(commit.durableEndOffset).toBe(3);
+  });
+
+  it('does not move when an earlier sync fails after a later one succeeded', async () => {
+    const { sync, commit, first, second, failure } = await twoOverlappingSyncs();
+    sync.pending[1]!.resolve();
+    await settle();
+    sync.pending[0]!.reject(failure);
+    await expect(first).rejects.toBe(failure);
+    await expect(second).rejects.toBe(failure);
+    expect(commit.durableEndOffset).toBe(0);
+  });
+
+  it('moves with the timer syncs in interval mode, where durable() does not wait for them', async () => {
+    vi.useFakeTimers();
+    const sync = manualSync();
+    const log = { endOffset: 0 };
+    const commit = groupCommit(sync.syncData, 'interval', 100, log);
+    append(commit, log, 4);
+    await commit.durable();
+    expect(commit.durableEndOffset).toBe(0);
+    await vi.advanceTimersByTimeAsync(100);
+    sync.pending[0]!.resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(commit.durableEndOffset).toBe(4);
+    await commit.close();
+  });
+
+  it('synced() syncs at once in interval mode too', async () => {
+    const sync = manualSync();
+    const log = { endOffset: 0 };
+    const commit = groupCommit(sync.syncData, 'interval', 60_000, log);
+    append(commit, log, 2);
+    let done = false;
+    const synced = commit.synced().then(() => (done = true));
+    await settle();
+    expect(sync.pending).toHaveLength(1);
+    expect(done).toBe(false);
+    sync.pending[0]!.resolve();
+    await synced;
+    expect(commit.durableEndOffset).toBe(2);
+  });
+
+  it('distrustFrom lowers it until a sync covers the tail again', async () => {
+    const sync = manualSync();
+    const log = { endOffset: 10 };
+    const commit = groupCommit(sync.syncData, 'sync', 1000, log);
+    commit.distrustFrom(6);
+    expect(commit.durableEndOffset).toBe(6);
+    commit.distrustFrom(8); // only ever lowers
+    expect(commit.durableEndOffset).toBe(6);
+    commit.noteAppend(); // the rewrite: the same end, dirty again
+    const synced = commit.synced();
+    await settle();
+    expect(() => commit.distrustFrom(0)).toThrow(/sync in flight/);
+    sync.pending[0]!.resolve();
+    await synced;
+    expect(commit.durableEndOffset).toBe(10);
   });
 });
 

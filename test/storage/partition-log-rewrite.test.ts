@@ -25,15 +25,26 @@ async function threeSegments() {
   return { dir, log, batchBytes };
 }
 
+function failNextSync(): void {
+  vi.spyOn(fs, 'fdatasync').mockImplementationOnce(((_fd: number, callback: (error: Error | null) => void) => callback(new Error('EIO: injected'))) as typeof fs.fdatasync);
+}
+
+/** Spies on writes (named at call time: an index file written on the way is closed at once) and syncs. */
 function spyOnWritesAndSyncs() {
-  const writes = vi.spyOn(fs, 'writeSync');
+  const writeSync = fs.writeSync;
+  const written: Array<{ name: string; length: number; position: number }> = [];
+  const writes = vi.spyOn(fs, 'writeSync').mockImplementation(((fd: number, bytes: Uint8Array, offset: number, length: number, position: number) => {
+    written.push({ name: fileOf(fd), length, position });
+    return writeSync(fd, bytes, offset, length, position);
+  }) as typeof fs.writeSync);
   const syncs = vi.spyOn(fs, 'fdatasync');
   return {
-    /** Per file: [first position, end position] of the bytes written. */
+    /** The last sync started after the last write (vitest numbers calls across spies). */
+    syncedAfterLastWrite: () => Math.max(...syncs.mock.invocationCallOrder) > Math.max(...writes.mock.invocationCallOrder),
+    /** Per segment file: [first position, end position] of the bytes written. */
     writtenRanges: () => {
       const ranges = new Map<string, [number, number]>();
-      for (const [fd, , , length, position] of writes.mock.calls as unknown as Array<[number, Uint8Array, number, number, number]>) {
-        const name = fileOf(fd);
+      for (const { name, length, position } of written.filter((write) => write.name.endsWith('.log'))) {
         const [from, to] = ranges.get(name) ?? [position, position];
         ranges.set(name, [Math.min(from, position), Math.max(to, position + length)]);
       }
@@ -50,10 +61,10 @@ describe('PartitionLog.rewriteFrom', () => {
     const before = segmentFiles(dir).map((name) => fs.readFileSync(path.join(dir, name)));
     const spies = spyOnWritesAndSyncs();
     await log.rewriteFrom(6); // the third batch of the second segment (offsets 4-7)
-    // The second segment from (at most) offset 6's batch, the third whole; the first untouched.
+    // The second segment from offset 6's batch, the third whole; the first untouched.
     const ranges = spies.writtenRanges();
     expect(Object.keys(ranges).sort()).toEqual([second, third]);
-    expect(ranges[second]![0]).toBeLessThanOrEqual(2 * batchBytes);
+    expect(ranges[second]![0]).toBe(2 * batchBytes); // exactly from offset 6's batch, not from the index entry before it
     expect(ranges[second]![1]).toBe(4 * batchBytes);
     expect(ranges[third]).toEqual([0, 4 * batchBytes]);
     expect(spies.syncedFiles().sort()).toEqual([second, third]);
@@ -68,9 +79,71 @@ describe('PartitionLog.rewriteFrom', () => {
     expect(spies.syncedFiles()).toEqual([]);
   });
 
-  it('rejects when the sync after the rewrite fails', async () => {
+  it('rejects when the sync after the rewrite fails, and the log counts nothing from the offset on as durable', async () => {
     const { log } = await threeSegments();
-    vi.spyOn(fs, 'fdatasync').mockImplementationOnce(((_fd: number, callback: (error: Error | null) => void) => callback(new Error('EIO: injected'))) as typeof fs.fdatasync);
+    expect(log.durableEndOffset).toBe(12);
+    failNextSync();
     await expect(log.rewriteFrom(10)).rejects.toThrow('EIO: injected');
+    expect(log.durableEndOffset).toBe(10);
+    expect(() => log.append(makeBatch(1))).toThrow(expect.objectContaining({ code: 'STORAGE_ERROR' }));
+  });
+
+  it('syncs in interval mode too, where durable() does not wait for a sync', async () => {
+    const dir = await testDir();
+    const log = await openLog(dir, logOptions(testClock(), { flush: 'interval', flushIntervalMs: 60_000 }));
+    for (let i = 0; i < 3; i++) log.append(makeBatch(1, { seed: i }));
+    await log.durable();
+    expect(log.durableEndOffset).toBe(0); // acknowledged, not synced
+    const spies = spyOnWritesAndSyncs();
+    await log.rewriteFrom(1);
+    expect(spies.syncedFiles()).toEqual([segmentFiles(dir)[0]]);
+    expect(log.durableEndOffset).toBe(3);
+  });
+
+  it('finds the batch through a damaged index of a sealed segment (rebuilding it), as a read does', async () => {
+    const dir = await testDir();
+    const batchBytes = makeBatch(1, { valueBytes: 100 }).length;
+    const options = logOptions(testClock(), { segmentBytes: 4 * batchBytes, indexIntervalBytes: batchBytes });
+    const first = await openLog(dir, options);
+    for (let i = 0; i < 6; i++) first.append(makeBatch(1, { valueBytes: 100, seed: i }));
+    await first.close();
+    const [sealed] = segmentFiles(dir) as [string];
+    // Entries for offsets 1, 2, 3 at one batch apart; the middle one now points inside batch 2 (still in order, so recovery keeps it).
+    const indexPath = path.join(dir, sealed.replace('.log', '.index'));
+    const index = fs.readFileSync(indexPath);
+    expect(index.readUInt32BE(8)).toBe(2);
+    index.writeUInt32BE(2 * batchBytes + 1, 12);
+    fs.writeFileSync(indexPath, index);
+    const log = await openLog(dir, options);
+    const spies = spyOnWritesAndSyncs();
+    await log.rewriteFrom(2);
+    expect(spies.writtenRanges()[sealed]).toEqual([2 * batchBytes, 4 * batchBytes]);
+    expect(fs.readFileSync(indexPath).readUInt32BE(12)).toBe(2 * batchBytes);
+  });
+});
+
+describe('a log reopened after a failed fdatasync', () => {
+  it('knows where its last good sync started, and rewrites exactly the tail after it', async () => {
+    const dir = await testDir();
+    const batchBytes = makeBatch(1, { valueBytes: 100 }).length;
+    const failed = await openLog(dir, logOptions(testClock()));
+    for (let i = 0; i < 3; i++) failed.append(makeBatch(1, { valueBytes: 100, seed: i }));
+    await failed.durable();
+    for (let i = 3; i < 5; i++) failed.append(makeBatch(1, { valueBytes: 100, seed: i }));
+    failNextSync();
+    await expect(failed.durable()).rejects.toThrow('EIO: injected');
+    vi.restoreAllMocks();
+    expect(failed.durableEndOffset).toBe(3);
+    await failed.close();
+    expect(failed.durableEndOffset).toBe(3); // closing a failed log syncs nothing
+    const log = await openLog(dir, logOptions(testClock()));
+    expect(log.endOffset).toBe(5); // a fresh read shows the tail whose sync failed
+    const spies = spyOnWritesAndSyncs();
+    await log.rewriteFrom(failed.durableEndOffset);
+    const [segment] = segmentFiles(dir) as [string];
+    expect(spies.writtenRanges()).toEqual({ [segment]: [3 * batchBytes, 5 * batchBytes] });
+    expect(spies.syncedFiles()).toEqual([segment]);
+    expect(spies.syncedAfterLastWrite()).toBe(true);
+    expect(log.durableEndOffset).toBe(5);
   });
 });

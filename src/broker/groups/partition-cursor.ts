@@ -195,7 +195,8 @@ export class PartitionCursor {
         if (!entry) continue; // redelivered or settled while reading
         const offsetKey = this.keyOfOffset.get(offset);
         const joins = entry.dueAtMs <= now && entry.deliveryCount === deliveryCount && (offsetKey === undefined || !blockedKeys.has(offsetKey))
-          && (this.ordering !== 'key' || this.targetFor(offsetKey) === member);
+          // A keyless offset may go to any member (targetFor would pick the next one round-robin).
+          && (this.ordering !== 'key' || offsetKey === undefined || this.targetFor(offsetKey) === member);
         if (joins) {
           this.ledger.redeliver(offset, member.id);
           if (this.ordering === 'key') this.claimKey(offset, member.id);

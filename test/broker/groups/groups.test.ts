@@ -153,6 +153,23 @@ describe('consumer groups over the wire', () => {
     expect(deliveries(b).flatMap(delivered).map((d) => d.value)).not.toContain('last');
   });
 
+  it('in key mode hands a lost member\'s keyless messages to the others', async () => {
+    const members = [await consumer(), await consumer(), await consumer()];
+    const settings = { ...joinDefaults, ordering: 'key' };
+    for (const m of members) await m.request({ type: 'joinGroup', group: 'keyless', topics: ['orders'], ...settings });
+    for (const m of members) await m.waitFor((f) => f.type === 'assignment' && f.partitions?.length === 2 && f.generation === 3);
+    await produce('orders', 0, ['n0', 'n1', 'n2', 'n3', 'n4', 'n5']); // no keys: round-robin over the members
+    const values = (client: RawClient) => deliveries(client).filter((f) => f.partition === 0).flatMap(delivered).map((d) => d.value);
+    const total = () => members.reduce((sum, m) => sum + values(m).length, 0);
+    await members[0]!.waitFor(() => total() === 6);
+    const [lost, ...kept] = members as [RawClient, ...RawClient[]];
+    const held = values(lost);
+    const before = kept.map((m) => values(m).length);
+    lost.socket.terminate(); // two members left: the round-robin must not alternate the run's member under it
+    await kept[0]!.waitFor(() => kept.reduce((sum, m, i) => sum + values(m).length - before[i]!, 0) === held.length);
+    expect(kept.flatMap((m, i) => values(m).slice(before[i])).sort()).toEqual([...held].sort());
+  });
+
   it('refuses bad group input with codes and keeps serving', async () => {
     const c = await consumer();
     expect(await c.request({ type: 'joinGroup', group: 'x', topics: ['missing'], ...joinDefaults })).toMatchObject({ code: 'UNKNOWN_TOPIC' });

@@ -190,8 +190,8 @@ export class GroupCoordinator {
         this.cursors.set(key, new PartitionCursor(this.name, this.subscription!.ordering, partition, start, {
           clock: this.deps.clock,
           logger: this.deps.logger,
-          // Only members told their assignment: a client drops deliveries for partitions it has not been assigned yet.
-          keyMembers: () => [...this.members.values()].filter((m) => m.live && m.assignments.length > 0),
+          // Only members told this partition is theirs: a client drops deliveries for partitions it was not assigned.
+          keyMembers: () => [...this.members.values()].filter((m) => m.live && m.isAssigned(key)),
           member: (id) => this.members.get(id),
           deadLetter: (entry) => this.deps.deadLetter(this.name, entry),
           committedChanged: (t, p, offset) => this.deps.offsets.set(this.name, t, p, offset),

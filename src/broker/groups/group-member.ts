@@ -3,6 +3,7 @@
  * session timeout live in the machine), keeps the member's credit window and
  * pushes frames to its connection.
  */
+import { partitionKey } from './assignor.js';
 import { createActor, type Actor } from 'xstate';
 import type { Clock } from '../actor-environment.js';
 import { groupMemberMachine } from '../../../machines/group-member.machine.js';
@@ -25,7 +26,23 @@ export interface MemberConnection {
 
 export class GroupMember {
   readonly actor: Actor<typeof groupMemberMachine>;
-  assignments: TopicPartition[] = [];
+  private assignedKeys = new Set<string>();
+  private assigned: TopicPartition[] = [];
+
+  /** The partitions this member was last told are its own. */
+  get assignments(): TopicPartition[] {
+    return this.assigned;
+  }
+
+  set assignments(partitions: TopicPartition[]) {
+    this.assigned = partitions;
+    this.assignedKeys = new Set(partitions.map(partitionKey));
+  }
+
+  /** `key` as partitionKey makes it. */
+  isAssigned(key: string): boolean {
+    return this.assignedKeys.has(key);
+  }
   private inFlightMessages = 0;
   private inFlightBytes = 0;
   private readonly creditWaiters = new Set<() => void>();

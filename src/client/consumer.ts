@@ -36,6 +36,8 @@ export class Consumer {
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private unroute: (() => void) | undefined;
   private unlisten: (() => void) | undefined;
+  /** A join loop is between its start and its return (its promise may settle later). */
+  private joinLoopRunning = false;
   /** The join loop in progress (first join or rejoin), if any. */
   private joining: Promise<void> | undefined;
   private pause: { timer: ReturnType<typeof setTimeout>; wake: () => void } | undefined;
@@ -132,6 +134,15 @@ export class Consumer {
 
   /** Joins until a member, retrying retriable failures with backoff. */
   private async joinLoop(): Promise<void> {
+    this.joinLoopRunning = true;
+    try {
+      await this.joinUntilMember();
+    } finally {
+      this.joinLoopRunning = false; // synchronously on return: a loss after this needs a new loop
+    }
+  }
+
+  private async joinUntilMember(): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       if (this.stopping) throw new ConnectionClosedError('the consumer was closed before it joined');
       try {
@@ -178,18 +189,21 @@ export class Consumer {
   private membershipLost(): void {
     if (this.member === undefined) return; // not a member: a join in flight fails and retries by itself
     this.endMembership();
-    if (this.stopping) return;
-    this.joining ??= this.joinLoop().then(
+    // A running loop sees the lost membership and joins again; one that has just returned (its promise not yet
+    // settled) does not, so a new loop starts.
+    if (this.stopping || this.joinLoopRunning) return;
+    const loop: Promise<void> = this.joinLoop().then(
       () => {
-        this.joining = undefined;
+        if (this.joining === loop) this.joining = undefined;
       },
       (error: ActorMqError) => {
-        this.joining = undefined;
+        if (this.joining === loop) this.joining = undefined;
         if (this.stopping) return;
         this.options.onError?.(error);
         void this.close();
       },
     );
+    this.joining = loop;
   }
 
   private endMembership(): void {

@@ -53,7 +53,13 @@ export async function finalInvariants(world: VerifyWorld, transactionWaitMs: num
   while (!(await allCaughtUp(world.client, world.model)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   const deadLetters = new Map<string, Awaited<ReturnType<typeof readDeadLetters>>>();
   for (const group of world.model.groups.keys()) deadLetters.set(group, await readDeadLetters(world.client, group));
-  const consumers = result('every consumer stayed in its group (none gave up on an error)', world.consumerErrors);
+  const membership: string[] = [...world.consumerErrors];
+  for (const [group, members] of world.members) {
+    const described = await world.client.describeGroup(group).catch(() => ({ members: [] as Array<{ id: string }> }));
+    const known = new Set(described.members.map((m) => m.id));
+    for (const member of members) if (!member.consumer.memberId || !known.has(member.consumer.memberId)) membership.push(`${group}: a consumer is ${member.consumer.memberId ?? 'not joined'}, the group has ${[...known].join(', ') || 'no members'}`);
+  }
+  const consumers = result('every consumer is a member of its group at the end (none gave up on an error)', membership);
   return [...(await checkLogInvariants(world.client, world.model)), outcomes, ...checkDeliveryInvariants(world.model, deadLetters), consumers];
 }
 

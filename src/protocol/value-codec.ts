@@ -1,6 +1,8 @@
 /**
  * Message values and keys. A `Uint8Array` value travels as its bytes; any
- * other value is msgpack-encoded and decoded back to the same value. Keys are
+ * other value is msgpack-encoded and decoded back to the same value — except
+ * that an object key `__proto__` comes back as `__proto_` (msgpackr's guard
+ * against prototype pollution; docs/protocol.md says so). Keys are
  * strings (UTF-8) or bytes; a record attribute bit says which, so a string
  * key comes back as a string and a byte key as a `Uint8Array`.
  */

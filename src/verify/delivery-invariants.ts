@@ -80,7 +80,7 @@ function countProblems(model: VerifyModel, group: string, record: GroupRecord, v
     if (epoch === undefined) continue;
     const previous = last.get(epoch);
     const expected = previous ? previous.deliveryCount + 1 : 1;
-    if (previous && !failed(previous)) problems.push(`${group} handed ${value} over again (deliveryCount ${handOver.deliveryCount}) after it succeeded, in epoch ${epoch}`);
+    if (previous && !failed(previous)) problems.push(`${group} handed ${value} over again (deliveryCount ${handOver.deliveryCount}) after it succeeded, in epoch ${epoch} (hand-overs: ${handOvers.map((h) => `${h.deliveryCount}:${h.behaviour}@${h.member ?? '?'}`).join(',')})`);
     else if (handOver.deliveryCount !== expected) problems.push(`${group} handed ${value} over with deliveryCount ${handOver.deliveryCount}, expected ${expected} (epoch ${epoch})`);
     last.set(epoch, handOver);
   }

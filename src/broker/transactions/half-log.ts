@@ -112,8 +112,8 @@ export class HalfLog {
   private writing: Promise<void> = Promise.resolve();
   /** Writes of failed batches: the reopened log says whether they are in it. */
   private uncertain: AppendedWrite[] = [];
-  /** Every offset below this was synced (or found on open). */
-  private durableEndOffset: number;
+  /** Where the failed log's last good sync started: a reopen rewrites from here (kept across failed attempts). */
+  private syncedEndOffset = 0;
   private reopening: Promise<void> = Promise.resolve();
   private failedReopens = 0;
   private retryTimer: unknown;
@@ -123,7 +123,6 @@ export class HalfLog {
 
   private constructor(log: PartitionLog, private readonly logOptions: LogOptions, private readonly options: HalfLogOptions) {
     this.log = log;
-    this.durableEndOffset = log.endOffset;
   }
 
   static async open(options: HalfLogOptions): Promise<HalfLog> {
@@ -188,11 +187,9 @@ export class HalfLog {
       }
       for (const write of writes) appended.push({ write, lastOffset, crc });
     }
-    const endOffset = log.endOffset;
     const durable = failure === null ? log.durable() : Promise.reject(failure);
     const settled = durable.then(
       () => {
-        this.durableEndOffset = Math.max(this.durableEndOffset, endOffset);
         for (const { write } of appended) write.resolve();
       },
       (error: unknown) => this.failed(error, appended),
@@ -233,10 +230,13 @@ export class HalfLog {
     await this.writing; // every flush on the failed log has answered its writes or left them uncertain
     const failedLog = this.log;
     this.log = undefined;
-    await failedLog?.close().catch(() => undefined); // a failed log may refuse to close cleanly
+    if (failedLog) {
+      await failedLog.close().catch(() => undefined); // a failed log may refuse to close cleanly
+      this.syncedEndOffset = failedLog.durableEndOffset;
+    }
     const log = await PartitionLog.open(logDir(this.options.dataDir), this.logOptions);
     try {
-      await log.rewriteFrom(this.durableEndOffset);
+      await log.rewriteFrom(this.syncedEndOffset);
       await this.answerUncertain(log);
     } catch (error) {
       await log.close().catch(() => undefined);
@@ -247,8 +247,8 @@ export class HalfLog {
 
   /** Resolves the uncertain writes whose batch the re-read log holds; rejects the others. */
   private async answerUncertain(log: PartitionLog): Promise<void> {
-    if (log.endOffset < this.durableEndOffset) {
-      this.options.logger.error('the reopened half log lacks records it had synced; the disk lost them', { endOffset: log.endOffset, syncedEndOffset: this.durableEndOffset });
+    if (log.endOffset < this.syncedEndOffset) {
+      this.options.logger.error('the reopened half log lacks records it had synced; the disk lost them', { endOffset: log.endOffset, syncedEndOffset: this.syncedEndOffset });
     }
     const uncertain = this.uncertain;
     const present = new Map<number, boolean>();
@@ -256,7 +256,6 @@ export class HalfLog {
       if (!present.has(lastOffset)) present.set(lastOffset, await holdsBatch(log, lastOffset, crc));
     }
     this.uncertain = [];
-    this.durableEndOffset = log.endOffset;
     const kept = uncertain.filter(({ lastOffset }) => present.get(lastOffset)).length;
     this.options.logger.warn('half log reopened from disk', { endOffset: log.endOffset, failedWritesKept: kept, failedWritesLost: uncertain.length - kept });
     const lost = new ActorMqError('STORAGE_ERROR', 'half log: the write failed and is not in the log reopened from disk; nothing was recorded');

@@ -3,10 +3,10 @@
  * session timeout live in the machine), keeps the member's credit window and
  * pushes frames to its connection.
  */
-import { partitionKey } from './assignor.js';
 import { createActor, type Actor } from 'xstate';
 import type { Clock } from '../actor-environment.js';
 import { groupMemberMachine } from '../../../machines/group-member.machine.js';
+import { partitionKey } from './assignor.js';
 import type { Ordering, PushFrame, TopicPartition } from '../../protocol/frames.js';
 
 export interface MemberSettings {

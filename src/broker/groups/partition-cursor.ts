@@ -122,7 +122,8 @@ export class PartitionCursor {
   takeBack(memberId: string, handedOver: boolean): number {
     const taken = this.ledger.takeBack(memberId);
     const now = this.deps.clock();
-    const maxDeliveries = this.deps.member(memberId)?.settings.maxDeliveries ?? Infinity;
+    const member = this.deps.member(memberId);
+    const maxDeliveries = member?.settings.maxDeliveries ?? Infinity;
     for (const entry of taken) {
       if (this.ordering === 'key') this.settleKey(entry.offset, false);
       if (handedOver && entry.deliveryCount >= maxDeliveries) {
@@ -133,7 +134,7 @@ export class PartitionCursor {
         this.ledger.schedule(entry.offset, handedOver ? entry.deliveryCount + 1 : entry.deliveryCount, now);
       }
     }
-    this.deps.member(memberId)?.release(taken.length);
+    member?.release(taken.length);
     this.afterSettle();
     return taken.length;
   }

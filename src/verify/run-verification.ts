@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { checkTransactionOutcomes } from './check-back-commands.js';
 import { verifyCommands } from './commands.js';
 import { result } from './invariant-result.js';
-import { allCaughtUp, checkDeliveryInvariants, readDeadLetters } from './delivery-invariants.js';
+import { allCaughtUp, checkDeliveryInvariants, readDeadLetters, type DeadLetters } from './delivery-invariants.js';
 import { checkLogInvariants, type InvariantResult } from './invariants.js';
 import { VerifyWorld, type GroupSettings } from './world.js';
 
@@ -51,7 +51,7 @@ export async function finalInvariants(world: VerifyWorld, transactionWaitMs: num
   const outcomes = await checkTransactionOutcomes(world.client, world.model, transactionWaitMs);
   const deadline = Date.now() + catchUpMs;
   while (!(await allCaughtUp(world.client, world.model)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-  const deadLetters = new Map<string, Awaited<ReturnType<typeof readDeadLetters>>>();
+  const deadLetters = new Map<string, DeadLetters>();
   for (const group of world.model.groups.keys()) deadLetters.set(group, await readDeadLetters(world.client, group));
   const membership: string[] = [...world.consumerErrors];
   for (const [group, members] of world.members) {

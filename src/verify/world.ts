@@ -23,7 +23,7 @@ export interface WorldSettings {
 }
 
 /** Short, so planned failures and slow handlers are redelivered within the run. */
-export const consumerTimings = { ackTimeoutMs: 200, retryBackoffMs: 20, sessionTimeoutMs: 5_000 };
+const consumerTimings = { ackTimeoutMs: 200, retryBackoffMs: 20, sessionTimeoutMs: 5_000 };
 /** A slow handler returns once its message is handed over again, or after this long (its hand-over timed out long before). */
 const slowHandlerMaxMs = 2_000;
 

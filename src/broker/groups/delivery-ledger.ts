@@ -147,6 +147,9 @@ export class DeliveryLedger {
       if (chunk.closed[o - chunk.from] === 0) {
         chunk.closed[o - chunk.from] = 1;
         chunk.open--;
+      } else {
+        // Closed in its chunk when it failed or was taken back; a range acked over it closes its redelivery.
+        this.redelivered.delete(o);
       }
     }
     return end + 1;

@@ -5,69 +5,30 @@
  * produce→handler latency; then how long a 100-member group takes to settle
  * a rebalance when one member joins or leaves.
  */
-import { Worker } from 'node:worker_threads';
-import { join } from 'node:path';
 import { connect, type Client } from '../src/client/index.js';
 import { spawnBroker } from './lib/broker-process.js';
-import { formatRate, median, percentile } from './lib/stats.js';
+import { formatRate, median } from './lib/stats.js';
 import { tempDir } from './lib/temp-dir.js';
-import { preciseNowMs } from './lib/clock.js';
-import type { ProduceWorkerInput, ProduceWorkerResult } from './produce-worker.js';
+import type { EndToEndMeasurement } from './lib/end-to-end.js';
+import { actormqEndToEnd } from './peers/actormq-consume.js';
 
 export interface ConsumeBenchOptions { runs: number; durationMs: number; partitions: number; rebalanceMembers: number; rebalanceRounds: number }
 export const defaultConsumeBenchOptions: ConsumeBenchOptions = { runs: 3, durationMs: 5_000, partitions: 4, rebalanceMembers: 100, rebalanceRounds: 5 };
 
-export interface EndToEndRun { producedPerSecond: number; consumedPerSecond: number; p50Ms: number; p99Ms: number }
 export interface ConsumeBenchResult {
-  endToEnd: { runs: EndToEndRun[]; msgsPerSecond: number; p50Ms: number; p99Ms: number };
+  endToEnd: { runs: EndToEndMeasurement[]; msgsPerSecond: number; p50Ms: number; p99Ms: number };
   rebalance: { members: number; joinSettleMs: number[]; leaveSettleMs: number[]; medianJoinMs: number; medianLeaveMs: number };
 }
 
 const warmupMs = 1_000;
-const latencySampleEvery = 97; // a prime, so samples spread over batches
 
-function producerWorker(input: ProduceWorkerInput): Promise<ProduceWorkerResult> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(join(import.meta.dirname, 'produce-worker.js'), { workerData: input });
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
-}
-
-async function endToEndRun(url: string, run: number, options: ConsumeBenchOptions): Promise<EndToEndRun> {
+/** The same measurement as the peers comparison's actormq case (one code path, so the two scenarios agree on what they count). */
+async function endToEndRun(url: string, run: number, options: ConsumeBenchOptions): Promise<EndToEndMeasurement> {
   const topic = `e2e-${run}`;
-  const client = await connect(url, { clientId: `bench-consumer-${run}` });
-  await client.createTopic(topic, { partitions: options.partitions });
-  let consumed = 0;
-  let seen = 0;
-  let measuring = false;
-  const latenciesMs: number[] = [];
-  const consumer = client.consumer({ group: `bench-${run}`, topics: [topic], from: 'earliest' });
-  await consumer.run(async (message) => {
-    if (!measuring) return;
-    consumed++;
-    if (++seen % latencySampleEvery === 0) {
-      const value = message.value as Uint8Array;
-      latenciesMs.push(preciseNowMs() - new DataView(value.buffer, value.byteOffset, value.byteLength).getFloat64(0));
-    }
-  });
-  const producing = producerWorker({ url, topic, valueBytes: 100, batchMessages: 2_000, windowBatches: 8, durationMs: options.durationMs, warmupMs, stampValues: true });
-  await new Promise((resolve) => setTimeout(resolve, warmupMs));
-  measuring = true;
-  const started = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, options.durationMs));
-  measuring = false;
-  const elapsedSeconds = (performance.now() - started) / 1000;
-  const produced = await producing;
-  await consumer.close();
-  await client.close();
-  latenciesMs.sort((a, b) => a - b);
-  return {
-    producedPerSecond: produced.acknowledged / (produced.elapsedMs / 1000),
-    consumedPerSecond: consumed / elapsedSeconds,
-    p50Ms: percentile(latenciesMs, 50),
-    p99Ms: percentile(latenciesMs, 99),
-  };
+  const admin = await connect(url, { clientId: `bench-admin-${run}` });
+  await admin.createTopic(topic, { partitions: options.partitions });
+  await admin.close();
+  return actormqEndToEnd(url, topic, { durationMs: options.durationMs, warmupMs });
 }
 
 /** Polls describeGroup until the group is stable at a generation past `after`. */
@@ -114,7 +75,7 @@ export async function consumeBench(options: ConsumeBenchOptions = defaultConsume
   const dir = await tempDir('actormq-bench-');
   const broker = await spawnBroker(dir.path);
   try {
-    const runs: EndToEndRun[] = [];
+    const runs: EndToEndMeasurement[] = [];
     for (let run = 0; run < options.runs; run++) {
       const result = await endToEndRun(broker.url, run, options);
       runs.push(result);

@@ -10,7 +10,7 @@ import { tell } from './actor-environment.js';
 import type { WebSocket } from 'ws';
 import { createActor, type Actor } from 'xstate';
 import { connectionMachine } from '../../machines/connection.machine.js';
-import { decodeFrame, encodeFrame } from '../protocol/codec.js';
+import { decodeFrame, encodeFrame, encodeHeadBefore } from '../protocol/codec.js';
 import { ActorMqError, errorTable, type ErrorCode } from '../protocol/errors.js';
 import type { ErrorFrame, HelloFrame, RequestFrame, WelcomeBody } from '../protocol/frames.js';
 import { protocolVersion } from '../protocol/limits.js';
@@ -71,7 +71,11 @@ export class ConnectionSession implements RequestContext {
 
   /** Deliveries and assignment changes for members on this connection. */
   push(frame: PushFrame | TxnCheckFrame): void {
-    this.send(frame);
+    if (frame.type !== 'deliver') return this.send(frame);
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    // One message in two fragments: the records go out as they were read, without a copy into a frame buffer.
+    this.socket.send(encodeHeadBefore(frame), { binary: true, fin: false });
+    this.socket.send(frame.records, { binary: true, fin: true });
   }
 
   watch(filter: InspectFilter): ActorView[] {

@@ -18,6 +18,8 @@ import type { GroupMember } from './group-member.js';
 const deadLetterRetryMs = 1_000;
 /** Largest records payload of one deliver frame. */
 const maxDeliverBytes = 1024 * 1024;
+/** A read sized from the message credit asks for this much more than the estimate (batch boundaries, size spread). */
+const readHeadroom = 1.25;
 
 export interface DeadLetter { record: DecodedRecord; topic: string; partition: number; error: string; deliveries: number }
 
@@ -38,6 +40,8 @@ export class PartitionCursor {
   private committed: number;
   private readonly keyOfOffset = new Map<number, string>();
   private readonly keyOwners = new Map<string, { member: string; open: number }>();
+  /** Stored bytes per record in this partition's last read; 0 before the first. */
+  private bytesPerRecord = 0;
   private nextKeyless = 0;
   private pumping = false;
   private pumpAgain = false;
@@ -185,7 +189,9 @@ export class PartitionCursor {
         continue;
       }
       const deliveryCount = this.ledger.waiting.get(first)!.deliveryCount;
-      const { records } = await this.partition.read(first, Math.min(maxDeliverBytes, Math.max(member.creditBytes, 1)));
+      // Waiting offsets may be sparse: read through the last one this member's credit could take.
+      const lastWanted = waiting[Math.min(waiting.length, waiting.indexOf(first) + member.creditMessages) - 1]!;
+      const records = await this.readFor(member, first, lastWanted - first + 1);
       if (!this.ledger.waiting.has(first) || !member.hasCredit || (this.ordering !== 'key' && this.owner !== member)) return true; // changed while reading: look again
       const lastRead = lastOffsetOf(records);
       const offsets: number[] = [];
@@ -234,7 +240,7 @@ export class PartitionCursor {
       member.whenCredit(this.wake);
       return false;
     }
-    const { records } = await this.partition.read(from, Math.min(maxDeliverBytes, Math.max(member.creditBytes, 1)));
+    const records = await this.readFor(member, from, this.spareCredit(member));
     if (this.owner !== member || this.ledger.next !== from || !member.hasCredit || this.spareCredit(member) <= 0 || records.length === 0) return true;
     const to = Math.min(lastOffsetOf(records), endOffset - 1, from + this.spareCredit(member) - 1);
     const payload = batchesThrough(records, to);
@@ -289,6 +295,24 @@ export class PartitionCursor {
       member.push({ type: 'deliver', group: this.group, memberId: member.id, topic: this.topic, partition: this.partition.partition, records: payload, ranges: toRanges(offsets), deliveryCount: 1 });
     }
     return true;
+  }
+
+  /**
+   * Reads from `offset` about as many bytes as `messages` records take (from
+   * the last read's bytes per record), within the member's byte credit and
+   * maxDeliverBytes. A consumer behind the log would otherwise read a whole
+   * megabyte per delivery to send the few thousand messages its credit
+   * allows, and copy and collect the rest for nothing.
+   */
+  private async readFor(member: GroupMember, offset: number, messages: number): Promise<Uint8Array> {
+    let maxBytes = Math.min(maxDeliverBytes, Math.max(member.creditBytes, 1));
+    if (this.bytesPerRecord > 0) maxBytes = Math.min(maxBytes, Math.ceil(messages * this.bytesPerRecord * readHeadroom));
+    const { records } = await this.partition.read(offset, maxBytes);
+    if (records.length > 0) {
+      const count = lastOffsetOf(records) - readBatchHeader(records, 0).baseOffset + 1;
+      this.bytesPerRecord = records.length / count;
+    }
+    return records;
   }
 
   /**

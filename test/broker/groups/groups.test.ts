@@ -1,9 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PartitionActor } from '../../../src/broker/partition-actor.js';
 import { startBroker, type Broker } from '../../../src/broker/index.js';
 import { batchSizeAt, decodeRecords, encodeRecordBatch } from '../../../src/protocol/record-batch.js';
 import { RawClient, type ServerFrameSeen } from '../../helpers/raw-client.js';
 import { tempDir } from '../../../bench/lib/temp-dir.js';
 
+const readThrough = PartitionActor.prototype.read;
 const joinDefaults = { ordering: 'partition', from: 'earliest', retryBackoffMs: [50], maxDeliveries: 3, sessionTimeoutMs: 10_000, maxInFlightMessages: 1_000, maxInFlightBytes: 1 << 20 };
 
 function delivered(frame: ServerFrameSeen): Array<{ offset: number; value: unknown }> {
@@ -234,5 +236,33 @@ describe('consumer groups over the wire', () => {
     const again = await c.waitFor((f) => f.type === 'deliver' && f.deliveryCount === 2);
     expect(delivered(again).map((d) => d.value)).toEqual(['m0']);
     expect(deliveries(c).flatMap(delivered).map((d) => d.value)).toEqual(['m0', 'm1', 'm0']);
+  });
+
+  it('sizes reads to the message credit of the member, and a batch far larger than the estimate still goes out whole', async () => {
+    const reads: number[] = [];
+    const read = vi.spyOn(PartitionActor.prototype, 'read').mockImplementation(async function (this: PartitionActor, offset, maxBytes) {
+      reads.push(maxBytes);
+      return readThrough.call(this, offset, maxBytes);
+    });
+    const small = Array.from({ length: 40 }, (_, i) => `s${i}`.padEnd(100, '.'));
+    for (let i = 0; i < 40; i += 10) await produce('orders', 0, small.slice(i, i + 10));
+    await produce('orders', 0, ['L'.repeat(200_000)]);
+    await produce('orders', 0, ['after']);
+    const c = await consumer();
+    const { body: { memberId } } = await c.request({ type: 'joinGroup', group: 'sized', topics: ['orders'], ...joinDefaults, maxInFlightMessages: 10 });
+    const values: unknown[] = [];
+    for (let seen = 0; values.length < 42;) {
+      await c.waitFor(() => deliveries(c).length > seen);
+      for (const d of deliveries(c).slice(seen)) {
+        values.push(...delivered(d).map((r) => r.value));
+        await c.request({ type: 'ack', group: 'sized', memberId, topic: d.topic, partition: d.partition, ranges: d.ranges });
+      }
+      seen = deliveries(c).length;
+    }
+    read.mockRestore();
+    expect(values).toEqual([...small, 'L'.repeat(200_000), 'after']);
+    // The first read knows no sizes yet; once the large message has left the estimate, ten ~100 B messages are read as ~1.5 KB, not 1 MiB.
+    expect(reads[0]).toBe(1 << 20);
+    expect(reads.filter((bytes) => bytes < 2_000).length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -45,6 +45,8 @@ export class GroupMember {
   }
   private inFlightMessages = 0;
   private inFlightBytes = 0;
+  /** Messages of the window held for reads in progress (see reserve). */
+  private reservedMessages = 0;
   private readonly creditWaiters = new Set<() => void>();
 
   constructor(
@@ -73,7 +75,7 @@ export class GroupMember {
   }
 
   get creditMessages(): number {
-    return Math.max(0, this.settings.maxInFlightMessages - this.inFlightMessages);
+    return Math.max(0, this.settings.maxInFlightMessages - this.inFlightMessages - this.reservedMessages);
   }
 
   get creditBytes(): number {
@@ -95,6 +97,22 @@ export class GroupMember {
     this.creditWaiters.add(wake);
   }
 
+  /**
+   * Holds `messages` of the window while a partition reads for them: the
+   * member's other partitions see the credit as taken and do not read for
+   * it too (only one of them could deliver; the others' reads were thrown
+   * away). `unreserve` gives the hold back; the reader charges what it
+   * delivers, then calls `wakeIfCredit` for partitions that found the
+   * window held meanwhile.
+   */
+  reserve(messages: number): void {
+    this.reservedMessages += messages;
+  }
+
+  unreserve(messages: number): void {
+    this.reservedMessages -= messages;
+  }
+
   charge(messages: number, bytes: number): void {
     this.inFlightMessages += messages;
     this.inFlightBytes += bytes;
@@ -107,11 +125,15 @@ export class GroupMember {
     this.inFlightBytes -= Math.round((this.inFlightBytes * settled) / this.inFlightMessages);
     this.inFlightMessages -= settled;
     if (this.inFlightMessages === 0) this.inFlightBytes = 0;
-    if (this.creditWaiters.size > 0 && this.hasCredit) {
-      const waiters = [...this.creditWaiters];
-      this.creditWaiters.clear();
-      for (const wake of waiters) wake();
-    }
+    this.wakeIfCredit();
+  }
+
+  /** Wakes the partitions waiting for this member's credit, if it has some. */
+  wakeIfCredit(): void {
+    if (this.creditWaiters.size === 0 || !this.hasCredit) return;
+    const waiters = [...this.creditWaiters];
+    this.creditWaiters.clear();
+    for (const wake of waiters) wake();
   }
 
   push(frame: PushFrame): void {

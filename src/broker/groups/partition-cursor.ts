@@ -240,14 +240,20 @@ export class PartitionCursor {
       member.whenCredit(this.wake);
       return false;
     }
-    const records = await this.readFor(member, from, this.spareCredit(member));
-    if (this.owner !== member || this.ledger.next !== from || !member.hasCredit || this.spareCredit(member) <= 0 || records.length === 0) return true;
-    const to = Math.min(lastOffsetOf(records), endOffset - 1, from + this.spareCredit(member) - 1);
-    const payload = batchesThrough(records, to);
-    this.ledger.deliver(from, to, member.id);
-    member.charge(to - from + 1, payload.length);
-    member.push({ type: 'deliver', group: this.group, memberId: member.id, topic: this.topic, partition: this.partition.partition, records: payload, ranges: [from, to], deliveryCount: 1 });
-    return true;
+    const wanted = this.spareCredit(member);
+    member.reserve(wanted);
+    try {
+      const records = await this.readFor(member, from, wanted).finally(() => member.unreserve(wanted));
+      if (this.owner !== member || this.ledger.next !== from || !member.hasCredit || this.spareCredit(member) <= 0 || records.length === 0) return true;
+      const to = Math.min(lastOffsetOf(records), endOffset - 1, from + this.spareCredit(member) - 1);
+      const payload = batchesThrough(records, to);
+      this.ledger.deliver(from, to, member.id);
+      member.charge(to - from + 1, payload.length);
+      member.push({ type: 'deliver', group: this.group, memberId: member.id, topic: this.topic, partition: this.partition.partition, records: payload, ranges: [from, to], deliveryCount: 1 });
+      return true;
+    } finally {
+      member.wakeIfCredit(); // partitions that found the window held while this one read
+    }
   }
 
   /** Key mode: each record goes to its key's member; stops at the first record whose member has no credit. */

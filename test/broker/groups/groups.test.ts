@@ -251,18 +251,42 @@ describe('consumer groups over the wire', () => {
     const c = await consumer();
     const { body: { memberId } } = await c.request({ type: 'joinGroup', group: 'sized', topics: ['orders'], ...joinDefaults, maxInFlightMessages: 10 });
     const values: unknown[] = [];
-    for (let seen = 0; values.length < 42;) {
+    for (let seen = 0; values.length < 42; seen++) {
       await c.waitFor(() => deliveries(c).length > seen);
-      for (const d of deliveries(c).slice(seen)) {
-        values.push(...delivered(d).map((r) => r.value));
-        await c.request({ type: 'ack', group: 'sized', memberId, topic: d.topic, partition: d.partition, ranges: d.ranges });
-      }
-      seen = deliveries(c).length;
+      const d = deliveries(c)[seen]!;
+      values.push(...delivered(d).map((r) => r.value));
+      await c.request({ type: 'ack', group: 'sized', memberId, topic: d.topic, partition: d.partition, ranges: d.ranges });
     }
     read.mockRestore();
     expect(values).toEqual([...small, 'L'.repeat(200_000), 'after']);
     // The first read knows no sizes yet; once the large message has left the estimate, ten ~100 B messages are read as ~1.5 KB, not 1 MiB.
     expect(reads[0]).toBe(1 << 20);
     expect(reads.filter((bytes) => bytes < 2_000).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reads once per delivery when several partitions wait for the credit of one member', async () => {
+    await admin.request({ type: 'createTopic', topic: 'wide', partitions: 4 });
+    for (let partition = 0; partition < 4; partition++) {
+      await produce('wide', partition, Array.from({ length: 50 }, (_, i) => `${partition}-${i}`));
+    }
+    let reads = 0;
+    const read = vi.spyOn(PartitionActor.prototype, 'read').mockImplementation(function (this: PartitionActor, offset, maxBytes) {
+      reads++;
+      return readThrough.call(this, offset, maxBytes);
+    });
+    const c = await consumer();
+    const { body: { memberId } } = await c.request({ type: 'joinGroup', group: 'narrow', topics: ['wide'], ...joinDefaults, maxInFlightMessages: 10 });
+    let handled = 0;
+    let seen = 0;
+    for (; handled < 200; seen++) {
+      await c.waitFor(() => deliveries(c).length > seen);
+      const d = deliveries(c)[seen]!;
+      handled += delivered(d).length;
+      await c.request({ type: 'ack', group: 'narrow', memberId, topic: d.topic, partition: d.partition, ranges: d.ranges });
+    }
+    read.mockRestore();
+    expect(handled).toBe(200);
+    // Without the window held during a read, every ack woke all four partitions to read, and three reads were thrown away.
+    expect(reads).toBeLessThanOrEqual(seen + 4);
   });
 });

@@ -74,6 +74,11 @@ export class GroupMember {
     return state !== 'left' && state !== 'expired';
   }
 
+  /** Messages delivered and not yet settled. */
+  get messagesOut(): number {
+    return this.inFlightMessages;
+  }
+
   get creditMessages(): number {
     return Math.max(0, this.settings.maxInFlightMessages - this.inFlightMessages - this.reservedMessages);
   }

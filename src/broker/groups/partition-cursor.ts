@@ -42,6 +42,8 @@ export class PartitionCursor {
   private readonly keyOwners = new Map<string, { member: string; open: number }>();
   /** Stored bytes per record in this partition's last read; 0 before the first. */
   private bytesPerRecord = 0;
+  /** Last offset of the batch at ledger.next when it waits for credit to go out whole (deliverToOwner); -1 when not known. */
+  private knownBatchEnd = -1;
   private nextKeyless = 0;
   private pumping = false;
   private pumpAgain = false;
@@ -233,19 +235,39 @@ export class PartitionCursor {
     return this.ordering === 'key' ? this.deliverByKey(from, endOffset) : this.deliverToOwner(from, endOffset);
   }
 
+  /**
+   * Delivers from `from` to the owner, as much as its credit allows, ending
+   * at a batch boundary when it can: a delivery that stops inside a batch
+   * makes the next one read and send that whole batch again (a consumer
+   * behind the log, refilling its window a quarter at a time, would read and
+   * receive every batch several times). A batch that does not fit the spare
+   * credit waits for more when that is worth it (worthWaiting); otherwise it
+   * goes out in part.
+   */
   private async deliverToOwner(from: number, endOffset: number): Promise<boolean> {
     const member = this.owner;
     if (!member) return false;
-    if (!member.hasCredit || this.spareCredit(member) <= 0) {
+    const spare = this.spareCredit(member);
+    if (!member.hasCredit || spare <= 0 || (this.knownBatchEnd >= from && this.worthWaiting(member, this.knownBatchEnd - from + 1))) {
       member.whenCredit(this.wake);
       return false;
     }
-    const wanted = this.spareCredit(member);
-    member.reserve(wanted);
+    member.reserve(spare);
     try {
-      const records = await this.readFor(member, from, wanted).finally(() => member.unreserve(wanted));
+      const records = await this.readFor(member, from, spare).finally(() => member.unreserve(spare));
       if (this.owner !== member || this.ledger.next !== from || !member.hasCredit || this.spareCredit(member) <= 0 || records.length === 0) return true;
-      const to = Math.min(lastOffsetOf(records), endOffset - 1, from + this.spareCredit(member) - 1);
+      const credited = Math.min(lastOffsetOf(records), endOffset - 1, from + this.spareCredit(member) - 1);
+      const firstBatchEnd = batchEndAt(records, from);
+      let to = lastBatchEndThrough(records, credited);
+      if (to < from) {
+        if (this.worthWaiting(member, firstBatchEnd - from + 1)) {
+          this.knownBatchEnd = firstBatchEnd;
+          member.whenCredit(this.wake);
+          return false;
+        }
+        to = credited;
+      }
+      this.knownBatchEnd = -1;
       const payload = batchesThrough(records, to);
       this.ledger.deliver(from, to, member.id);
       member.charge(to - from + 1, payload.length);
@@ -254,6 +276,16 @@ export class PartitionCursor {
     } finally {
       member.wakeIfCredit(); // partitions that found the window held while this one read
     }
+  }
+
+  /**
+   * The rest of a batch, `messages` long, is worth waiting for: acks will
+   * bring the credit (the member has messages out), and it is at most a
+   * quarter of the window — the step in which clients ack — so the
+   * member's other partitions, sharing the window, cannot starve it.
+   */
+  private worthWaiting(member: GroupMember, messages: number): boolean {
+    return messages > this.spareCredit(member) && member.messagesOut > 0 && messages <= member.settings.maxInFlightMessages / 4;
   }
 
   /** Key mode: each record goes to its key's member; stops at the first record whose member has no credit. */
@@ -411,6 +443,22 @@ function lastOffsetOf(records: Uint8Array): number {
 function batchesThrough(records: Uint8Array, to: number): Uint8Array {
   for (const batch of batches(records)) if (batch.lastOffset >= to) return records.subarray(0, batch.pos + batch.size);
   return records;
+}
+
+/** Last offset of the batch holding `offset`. */
+function batchEndAt(records: Uint8Array, offset: number): number {
+  for (const batch of batches(records)) if (batch.baseOffset <= offset && offset <= batch.lastOffset) return batch.lastOffset;
+  throw new ActorMqError('OFFSET_OUT_OF_RANGE', `offset ${offset} is not in the batches read`);
+}
+
+/** The last offset of the last batch that ends at or before `to`; -1 when the first batch runs past it. */
+function lastBatchEndThrough(records: Uint8Array, to: number): number {
+  let end = -1;
+  for (const batch of batches(records)) {
+    if (batch.lastOffset > to) break;
+    end = batch.lastOffset;
+  }
+  return end;
 }
 
 /** Position of the batch holding `offset`. */

@@ -289,4 +289,25 @@ describe('consumer groups over the wire', () => {
     // Without the window held during a read, every ack woke all four partitions to read, and three reads were thrown away.
     expect(reads).toBeLessThanOrEqual(seen + 4);
   });
+
+  it('ends deliveries at batch boundaries while acks come back in small steps', async () => {
+    for (let batch = 0; batch < 10; batch++) await produce('orders', 0, Array.from({ length: 6 }, (_, i) => `b${batch}-${i}`));
+    const c = await consumer();
+    const { body: { memberId } } = await c.request({ type: 'joinGroup', group: 'aligned', topics: ['orders'], ...joinDefaults, maxInFlightMessages: 40 });
+    const offsets: number[] = [];
+    let acked = 0;
+    while (acked < 60) {
+      await c.waitFor(() => deliveries(c).flatMap(delivered).length > acked);
+      offsets.splice(0, offsets.length, ...deliveries(c).flatMap(delivered).map((d) => d.offset));
+      const to = Math.min(acked + 5, offsets.length) - 1; // five at a time: the credit comes back mid-batch
+      await c.request({ type: 'ack', group: 'aligned', memberId, topic: 'orders', partition: 0, ranges: [acked, offsets[to]!] });
+      acked = to + 1;
+    }
+    expect(offsets).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    // Every delivery carried whole batches: none started or stopped inside one (so none sent a batch twice).
+    for (const d of deliveries(c)) {
+      const [from, to] = d.ranges as number[];
+      expect([from! % 6, to! % 6]).toEqual([0, 5]);
+    }
+  });
 });

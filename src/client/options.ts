@@ -136,9 +136,11 @@ export interface ConsumerOptions {
   sessionTimeoutMs?: number;
   /**
    * Messages delivered and not yet acknowledged (the credit window); bounds the consumer's memory and, with `none`
-   * ordering, its concurrency. Default 10 000: the broker refills the window as acks arrive, reading and sending
-   * whole stored batches each time, so a window much smaller than a producer's batches (a few thousand messages)
-   * turns into many small, costly deliveries (≈ 200k msgs/s at 1 000 against ≈ 700k-900k at 10 000, 100-byte values).
+   * ordering, its concurrency. Default 40 000: the broker sends whole stored batches and refills the window as acks
+   * come back, a quarter of it at a time; a batch that does not fit the spare credit waits for it when it is at most a
+   * quarter of the window, else it goes out in part and the next delivery reads and sends it again. A producer's full
+   * 1 MiB batch of 100-byte values holds ~9 000 messages, so at 10 000 a consumer behind the log received every batch
+   * three to four times (end-to-end ~310k msgs/s, falling behind its producer) and at 40 000 once (~490k, keeping up).
    */
   maxInFlightMessages?: number;
   /** Bytes of delivered, unacknowledged messages (one larger batch still comes when nothing is in flight). Default 16 MiB. */
@@ -188,7 +190,7 @@ export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsum
     maxDeliveries: integerOption('maxDeliveries', options.maxDeliveries, 16, 1, consumerLimits.maxDeliveries),
     retryBackoffMs: backoffList(options.retryBackoffMs),
     sessionTimeoutMs: integerOption('sessionTimeoutMs', options.sessionTimeoutMs, 10_000, consumerLimits.sessionTimeoutMinMs, consumerLimits.sessionTimeoutMaxMs),
-    maxInFlightMessages: integerOption('maxInFlightMessages', options.maxInFlightMessages, 10_000, 1, consumerLimits.maxInFlightMessages),
+    maxInFlightMessages: integerOption('maxInFlightMessages', options.maxInFlightMessages, 40_000, 1, consumerLimits.maxInFlightMessages),
     maxInFlightBytes: integerOption('maxInFlightBytes', options.maxInFlightBytes, 16 * 1024 * 1024, 1, consumerLimits.maxInFlightBytes),
     onError,
   };

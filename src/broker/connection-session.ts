@@ -15,6 +15,7 @@ import { ActorMqError, errorTable, type ErrorCode } from '../protocol/errors.js'
 import type { ErrorFrame, HelloFrame, RequestFrame, WelcomeBody } from '../protocol/frames.js';
 import { protocolVersion } from '../protocol/limits.js';
 import { validateFrame } from '../protocol/validate-frame.js';
+import { WriteCoalescer } from '../protocol/write-coalescing.js';
 import type { Logger } from '../logger.js';
 import type { ActorView, PushFrame, TxnCheckFrame } from '../protocol/frames.js';
 import type { InspectFilter } from '../inspect/inspector.js';
@@ -32,6 +33,7 @@ export class ConnectionSession implements RequestContext {
   /** Latest unsent view per actor: a slow inspector sees fewer intermediate states, never unbounded memory. */
   private readonly pendingViews = new Map<string, ActorView>();
   private flushScheduled = false;
+  private readonly coalescer = new WriteCoalescer();
 
   constructor(
     readonly connectionId: string,
@@ -218,6 +220,7 @@ export class ConnectionSession implements RequestContext {
 
   private send(frame: object): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
+    this.coalescer.beforeSend(this.socket);
     this.socket.send(encodeFrame(frame));
   }
 }

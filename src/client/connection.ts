@@ -20,6 +20,7 @@
  */
 import { encodeFrame } from '../protocol/codec.js';
 import { encodeProduceFrame } from '../protocol/produce-frame.js';
+import { WriteCoalescer } from '../protocol/write-coalescing.js';
 import { ActorMqError, ConnectionClosedError, TimeoutError } from '../protocol/errors.js';
 import type { TxnCheckFrame } from '../protocol/frames.js';
 import type { ErrorFrame, PushFrame, RequestFrame, ResultBodies, WelcomeBody } from '../protocol/frames.js';
@@ -68,6 +69,7 @@ export class Connection {
 
   /** Check-back handlers of transaction producers, by producer group. */
   private readonly checkRoutes = new Map<string, (frame: TxnCheckFrame) => void>();
+  private readonly coalescer = new WriteCoalescer();
 
   private constructor(readonly url: string, private readonly options: ResolvedConnectOptions) {}
 
@@ -178,6 +180,7 @@ export class Connection {
       return this.settle(request, new ActorMqError('FRAME_TOO_LARGE', `${request.frame.type} frame of ${bytes.length} bytes exceeds the broker's maxFrameBytes ${this.limits.maxFrameBytes}`));
     }
     this.pending.set(id, request);
+    this.coalescer.beforeSend(this.socket!);
     this.socket!.send(bytes);
   }
 

@@ -1,13 +1,20 @@
 /**
  * Live inspection of the broker's actors: every runtime registers its actor
- * here; each transition becomes an ActorView (id, kind, machine, state, the
- * context worth showing, the event that caused it, time) that subscribers —
- * the inspection stream of the protocol, the visualiser, the model tests —
- * receive as it happens. Each actor keeps a bounded history of transitions;
- * ended actors stay listed (bounded) so recent transactions remain visible.
+ * here; each transition is recorded, and an ActorView (id, kind, machine,
+ * state, the context worth showing, the event that caused it, time, recent
+ * transitions) is what subscribers — the inspection stream of the protocol,
+ * the visualiser, the model tests — and readers receive. Each actor keeps a
+ * bounded history of transitions; ended actors stay listed (bounded) so
+ * recent transactions remain visible.
+ *
+ * Recording is lazy: a transition keeps only the snapshot (immutable in
+ * xstate) and a (state value, event type, time) entry in the actor's ring;
+ * views are built when someone lists, gets or subscribes. Every actor of the
+ * broker transitions through here, most of them never looked at.
  */
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import type { ActorKind, ActorTransition, ActorView } from '../protocol/frames.js';
+import { TransitionRing, type RecordedTransition } from './transition-ring.js';
 
 export interface InspectorLimits {
   /** Transitions kept per actor (a timeline to step back through). */
@@ -22,7 +29,19 @@ export interface InspectFilter { kinds?: readonly string[]; ids?: readonly strin
 export type ContextView<Context> = (context: Context) => Record<string, unknown>;
 type Listener = (view: ActorView) => void;
 
-export function matches(filter: InspectFilter, view: ActorView): boolean {
+interface InspectedSnapshot { value?: unknown; status: string; context?: unknown }
+
+/** One observed actor: what it is, its last snapshot and its recent transitions, raw. */
+interface ActorRecord {
+  readonly id: string;
+  readonly kind: ActorKind;
+  readonly machine: string;
+  readonly contextView: ContextView<never>;
+  snapshot: InspectedSnapshot;
+  readonly history: TransitionRing;
+}
+
+export function matches(filter: InspectFilter, view: Pick<ActorView, 'kind' | 'id'>): boolean {
   return (!filter.kinds?.length || filter.kinds.includes(view.kind)) && (!filter.ids?.length || filter.ids.includes(view.id));
 }
 
@@ -30,11 +49,7 @@ function isJsonScalar(value: unknown): boolean {
   return value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
 }
 
-/**
- * What JSON would keep of `value`. Every transition goes through it, so the
- * common shapes skip the JSON round trip: scalars (most state values) and flat
- * maps of scalars (most context views).
- */
+/** What JSON would keep of `value`; the common shapes (scalars, flat maps of scalars) skip the JSON round trip. */
 function jsonSafe(value: unknown): unknown {
   if (value === undefined) return null;
   if (isJsonScalar(value)) return value;
@@ -50,31 +65,49 @@ function jsonSafe(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'function' ? undefined : v)));
 }
 
+function transitionView(transition: RecordedTransition): ActorTransition {
+  return { state: jsonSafe(transition.state) as ActorTransition['state'], event: transition.event, timeMs: transition.timeMs };
+}
+
+function view(record: ActorRecord): ActorView {
+  const { id, kind, machine, snapshot, history } = record;
+  const transitions = history.toArray().map(transitionView);
+  const last = transitions.at(-1)!; // recorded before any view is built
+  return {
+    id, kind, machine,
+    state: last.state, status: snapshot.status, event: last.event, timeMs: last.timeMs,
+    context: snapshot.context === undefined ? {} : (jsonSafe(record.contextView(snapshot.context as never)) as Record<string, unknown>),
+    history: transitions,
+  };
+}
+
 export class Inspector {
-  private readonly live = new Map<string, ActorView>();
-  private readonly ended = new Map<string, ActorView>();
+  private readonly live = new Map<string, ActorRecord>();
+  private readonly ended = new Map<string, ActorRecord>();
   private readonly listeners = new Set<{ filter: InspectFilter; listener: Listener }>();
-  private readonly contextViews = new WeakMap<AnyActorRef, ContextView<never>>();
 
   constructor(private readonly clock: () => number, private readonly limits: InspectorLimits = defaultInspectorLimits) {}
 
   /** Registers a root actor before it starts; its transitions are recorded until it stops. */
   observe<Context>(kind: ActorKind, actor: AnyActorRef, contextView: ContextView<Context>): void {
-    const id = actor.id;
-    this.contextViews.set(actor, contextView as ContextView<never>);
+    const record: ActorRecord = {
+      id: actor.id, kind, machine: ((actor as { logic?: { id?: string } }).logic)?.id ?? kind,
+      contextView: contextView as ContextView<never>, snapshot: { status: 'active' }, history: new TransitionRing(this.limits.historyLength),
+    };
     actor.system.inspect((event: InspectionEvent) => {
-      if (event.type !== '@xstate.snapshot' || event.actorRef !== actor) return;
-      const snapshot = event.snapshot as { value?: unknown; status: string; context?: Context };
-      this.record(kind, id, actor, snapshot, event.event.type);
+      if (event.type === '@xstate.snapshot' && event.actorRef === actor) this.record(record, event.snapshot as InspectedSnapshot, event.event.type);
     });
   }
 
   list(filter: InspectFilter = {}): ActorView[] {
-    return [...this.live.values(), ...this.ended.values()].filter((view) => matches(filter, view));
+    const views: ActorView[] = [];
+    for (const records of [this.live.values(), this.ended.values()]) for (const record of records) if (matches(filter, record)) views.push(view(record));
+    return views;
   }
 
   get(id: string): ActorView | undefined {
-    return this.live.get(id) ?? this.ended.get(id);
+    const record = this.live.get(id) ?? this.ended.get(id);
+    return record && view(record);
   }
 
   subscribe(filter: InspectFilter, listener: Listener): () => void {
@@ -83,31 +116,30 @@ export class Inspector {
     return () => this.listeners.delete(entry);
   }
 
-  private record<Context>(kind: ActorKind, id: string, actor: AnyActorRef, snapshot: { value?: unknown; status: string; context?: Context }, eventType: string): void {
-    const timeMs = this.clock();
-    const previous = this.live.get(id);
-    const state = jsonSafe(snapshot.value) as ActorView['state'];
-    const transition: ActorTransition = { state, event: eventType, timeMs };
-    const history = previous ? [...previous.history, transition].slice(-this.limits.historyLength) : [transition];
-    const view: ActorView = {
-      id, kind, machine: ((actor as { logic?: { id?: string } }).logic)?.id ?? kind,
-      state, status: snapshot.status, event: eventType, timeMs,
-      context: snapshot.context === undefined ? {} : (jsonSafe(this.contextOf(actor, snapshot.context)) as Record<string, unknown>),
-      history,
-    };
+  private record(record: ActorRecord, snapshot: InspectedSnapshot, eventType: string): void {
+    if (record.history.length === 0) this.continueHistory(record);
+    record.snapshot = snapshot;
+    record.history.push({ state: snapshot.value, event: eventType, timeMs: this.clock() });
     if (snapshot.status === 'active') {
-      this.live.set(id, view);
+      this.live.set(record.id, record);
     } else {
-      this.live.delete(id);
-      this.ended.delete(id);
-      this.ended.set(id, view);
+      this.live.delete(record.id);
+      this.ended.delete(record.id);
+      this.ended.set(record.id, record);
       if (this.ended.size > this.limits.maxEndedActors) this.ended.delete(this.ended.keys().next().value!);
     }
-    for (const { filter, listener } of this.listeners) if (matches(filter, view)) listener(view);
+    if (this.listeners.size > 0) this.notify(record);
   }
 
-  private contextOf<Context>(actor: AnyActorRef, context: Context): Record<string, unknown> {
-    const view = this.contextViews.get(actor) as ContextView<Context> | undefined;
-    return view ? view(context) : (context as Record<string, unknown>);
+  /** A new actor under the id of one still live (not yet stopped) carries its timeline on. */
+  private continueHistory(record: ActorRecord): void {
+    const previous = this.live.get(record.id);
+    if (previous && previous !== record) for (const transition of previous.history.toArray()) record.history.push(transition);
+  }
+
+  /** Builds the view once, only when a listener wants this actor. */
+  private notify(record: ActorRecord): void {
+    let built: ActorView | undefined;
+    for (const { filter, listener } of this.listeners) if (matches(filter, record)) listener((built ??= view(record)));
   }
 }

@@ -261,7 +261,7 @@ export class TransactionManager {
     const members = this.byGroup.get(txn.group);
     members?.delete(txn);
     if (members?.size === 0) this.byGroup.delete(txn.group);
-    this.remember({ ...txn.summary(this.deps.options.clock()), history: [...txn.history] });
+    this.remember({ ...txn.summary(this.deps.options.clock()), history: txn.history }); // an ended transaction's history no longer changes
   }
 
   private remember(summary: TxnStatusBody): void {

@@ -76,6 +76,7 @@ export class ConnectionSession implements RequestContext {
     if (frame.type !== 'deliver') return this.send(frame);
     if (this.socket.readyState !== this.socket.OPEN) return;
     // One message in two fragments: the records go out as they were read, without a copy into a frame buffer.
+    this.coalescer.beforeSend(this.socket);
     this.socket.send(encodeHeadBefore(frame), { binary: true, fin: false });
     this.socket.send(frame.records, { binary: true, fin: true });
   }

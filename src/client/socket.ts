@@ -26,8 +26,27 @@ let wsPackage: Promise<SocketConstructor> | undefined;
 export function socketConstructor(): Promise<SocketConstructor> {
   const platform = (globalThis as { WebSocket?: SocketConstructor }).WebSocket;
   if (platform) return Promise.resolve(platform);
-  wsPackage ??= import('ws').then((module) => module.default as unknown as SocketConstructor);
+  wsPackage ??= import('ws').then((module) => {
+    const WebSocket = module.default;
+    return class extends WebSocket {
+      constructor(url: string) {
+        super(url, { generateMask: (mask) => nonZeroMask(new Uint8Array(mask.buffer as ArrayBuffer, mask.byteOffset, 4)) });
+      }
+    } as unknown as SocketConstructor;
+  });
   return wsPackage;
+}
+
+/**
+ * A random masking key that is never all zeros: with a zero key `ws` skips
+ * masking and keeps a reference to the caller's buffer instead of a masked
+ * copy — and the connection reuses the buffer of produce frames, so a frame
+ * still waiting in the socket (writes are coalesced until the next tick)
+ * would be overwritten by the next one.
+ */
+export function nonZeroMask(mask: Uint8Array<ArrayBuffer>): void {
+  do crypto.getRandomValues(mask);
+  while ((mask[0]! | mask[1]! | mask[2]! | mask[3]!) === 0);
 }
 
 function ignore(): void {}

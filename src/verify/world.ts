@@ -24,6 +24,8 @@ export interface WorldSettings {
 
 /** Short, so planned failures and slow handlers are redelivered within the run. */
 const consumerTimings = { ackTimeoutMs: 200, retryBackoffMs: 20, sessionTimeoutMs: 5_000 };
+/** Back within ~50 ms of a restarted broker listening again (the property run restarts it about once in forty commands). */
+const reconnectTimings = { reconnectBackoffMs: 10, reconnectBackoffMaxMs: 50 };
 /** A slow handler returns once its message is handed over again, or after this long (its hand-over timed out long before). */
 const slowHandlerMaxMs = 2_000;
 
@@ -49,11 +51,11 @@ export class VerifyWorld {
     readonly checkPlans: Map<string, CheckPlan>,
     token: string | undefined,
   ) {
-    this.connectOptions = { clientId: `verify-${model.runId}`, token, reconnectBackoffMs: 10, reconnectBackoffMaxMs: 500 };
+    this.connectOptions = { clientId: `verify-${model.runId}`, token, ...reconnectTimings };
   }
 
   static async start(settings: WorldSettings): Promise<VerifyWorld> {
-    const client = await connect(settings.url, { clientId: `verify-${settings.runId}`, token: settings.token, reconnectBackoffMs: 10, reconnectBackoffMaxMs: 500 });
+    const client = await connect(settings.url, { clientId: `verify-${settings.runId}`, token: settings.token, ...reconnectTimings });
     const model = new VerifyModel(settings.runId);
     const topics = [{ name: `verify-${settings.runId}-a`, partitions: 3 }, { name: `verify-${settings.runId}-b`, partitions: 1 }];
     for (const topic of topics) {

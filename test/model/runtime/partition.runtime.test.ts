@@ -38,7 +38,12 @@ function arrangeRecovery(next: string | undefined): HeldRecovery {
   } else if (next === 'partition.close') {
     const held: HeldRecovery = { finish: () => {} };
     vi.spyOn(fs.promises, 'mkdir').mockImplementationOnce((...args) => new Promise((resolve, reject) => {
-      held.finish = (outcome) => (outcome === 'done' ? resolve(mkdir(...(args as Parameters<typeof mkdir>)) as never) : reject(new Error('EACCES: injected')));
+      // Once only: the cleanup finishes every held recovery again, and a real mkdir then would race the temp dir's removal.
+      held.finish = (outcome) => {
+        held.finish = () => {};
+        if (outcome === 'done') resolve(mkdir(...(args as Parameters<typeof mkdir>)) as never);
+        else reject(new Error('EACCES: injected'));
+      };
     }));
     return held;
   }

@@ -13,11 +13,12 @@
  *
  * `failNextWrite()` makes the next write into a half-log segment file fail
  * before any byte is written (`fs.writeSync`, as storage appends).
+ * `crashImage()` copies the data dir as a crash at that moment could leave it.
  *
  * Call `vi.restoreAllMocks()` after the test.
  */
 import fs from 'node:fs';
-import { join, sep } from 'node:path';
+import { basename, join, sep } from 'node:path';
 import { vi } from 'vitest';
 import type { HalfRecord } from '../../src/broker/transactions/half-log.js';
 import { batchSizeAt, decodeRecords } from '../../src/protocol/record-batch.js';
@@ -60,6 +61,18 @@ export class HalfLogFaults {
     let release!: () => void;
     this.steps.push({ kind: 'hold', released: new Promise((resolve) => (release = resolve)) });
     return release;
+  }
+
+  /**
+   * What a crash now could leave of the data dir, copied to `imageDir`:
+   * with `unsynced: 'kept'` every byte written (the page cache reached the
+   * disk), with 'lost' the half log's segment files cut back to their last
+   * good sync.
+   */
+  crashImage(dataDir: string, imageDir: string, unsynced: 'kept' | 'lost'): void {
+    fs.cpSync(dataDir, imageDir, { recursive: true });
+    if (unsynced === 'kept') return;
+    for (const [file, bytes] of this.syncedBytes) fs.truncateSync(join(imageDir, 'internal', 'transactions', basename(file)), bytes);
   }
 
   failNextWrite(): void {

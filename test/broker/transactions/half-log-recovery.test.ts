@@ -221,4 +221,38 @@ describe('half log recovery after a failed fdatasync', () => {
     expect(await stored()).toEqual(['after', 'kept']);
     expect(await node.client.listTransactions()).toEqual([]);
   });
+
+  it('a crash while the reopened log is unsynced leaves a log that agrees with every answer given', async () => {
+    const acked = await node.producer.begin();
+    await acked.send(topic, { value: 'acked' });
+    const faults = new HalfLogFaults(dir.path);
+    faults.failSync({ covering: isHalfMessage });
+    const release = faults.holdSync(); // the reopened log's sync of the rewritten tail: the crash comes before it
+    const unanswered = await node.producer.begin();
+    let answered = false;
+    const sent = unanswered.send(topic, { value: 'unanswered' }).then(() => (answered = true), () => undefined);
+    await expect.poll(() => faults.held).toBe(1);
+    const images = { kept: await tempDir(), lost: await tempDir() };
+    for (const [unsynced, image] of Object.entries(images)) faults.crashImage(dir.path, image.path, unsynced as 'kept' | 'lost');
+    expect(answered).toBe(false);
+    vi.restoreAllMocks();
+    release();
+    await sent;
+
+    for (const [unsynced, image] of Object.entries(images)) {
+      const crashed = await startNode(image.path);
+      const listed = await crashed.client.listTransactions();
+      // Acknowledged: pending, whole. Never answered: pending or gone, as the image has it.
+      expect(listed).toContainEqual(expect.objectContaining({ id: acked.id, state: 'half', messages: 1 }));
+      const expected = unsynced === 'kept' ? [expect.objectContaining({ id: unanswered.id, state: 'half', messages: 1 })] : [];
+      expect(listed.filter((t) => t.id !== acked.id)).toEqual(expected);
+      await new Transaction(acked.id, crashed.producer).commit();
+      const values = (await crashed.client.fetch(topic, 0, 0, { maxBytes: 1 << 20 })).records
+        .concat((await crashed.client.fetch(topic, 1, 0, { maxBytes: 1 << 20 })).records).map((r) => r.value);
+      expect(values).toEqual(['acked']);
+      await crashed.client.close();
+      await crashed.broker.close();
+      await image.remove();
+    }
+  });
 });

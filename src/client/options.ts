@@ -136,7 +136,7 @@ export interface ConsumerOptions {
   sessionTimeoutMs?: number;
   /**
    * Messages delivered and not yet acknowledged (the credit window); bounds the consumer's memory and, with `none`
-   * ordering, its concurrency. Default 40 000: the broker sends whole stored batches and refills the window as acks
+   * ordering, its concurrency (up to this many handler calls at once). Default 40 000: the broker sends whole stored batches and refills the window as acks
    * come back, a quarter of it at a time; a batch that does not fit the spare credit waits for it when it is at most a
    * quarter of the window, else it goes out in part and the next delivery reads and sends it again. A producer's full
    * 1 MiB batch of 100-byte values holds ~9 000 messages, so at 10 000 a consumer behind the log received every batch

@@ -47,6 +47,8 @@ export class GroupMember {
   private inFlightBytes = 0;
   /** Messages of the window held for reads in progress (see reserve). */
   private reservedMessages = 0;
+  /** Messages of the window each waiting partition claimed (see claim). */
+  private readonly claims = new Map<object, number>();
   private readonly creditWaiters = new Set<() => void>();
 
   constructor(
@@ -116,6 +118,34 @@ export class GroupMember {
 
   unreserve(messages: number): void {
     this.reservedMessages -= messages;
+  }
+
+  /**
+   * A partition waiting for credit to send the rest of a batch whole claims
+   * that many messages of the window: while the member has messages out,
+   * its other partitions leave them free (creditFor), so credit coming back
+   * in small acks is not taken by a sibling each time before it adds up.
+   * The claim ends when the partition delivers, changes owner or stops.
+   */
+  claim(claimant: object, messages: number): void {
+    this.claims.set(claimant, messages);
+  }
+
+  unclaim(claimant: object): void {
+    this.claims.delete(claimant);
+  }
+
+  /** Messages other partitions have claimed. */
+  claimedBesides(claimant: object): number {
+    let claimed = 0;
+    for (const [other, messages] of this.claims) if (other !== claimant) claimed += messages;
+    return claimed;
+  }
+
+  /** creditMessages less what other partitions claimed; with nothing out, claims count for nothing (no ack could add to the credit). */
+  creditFor(claimant: object): number {
+    if (this.claims.size === 0 || this.inFlightMessages === 0) return this.creditMessages;
+    return Math.max(0, this.creditMessages - this.claimedBesides(claimant));
   }
 
   charge(messages: number, bytes: number): void {

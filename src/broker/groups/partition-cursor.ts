@@ -34,8 +34,7 @@ export interface CursorDeps {
 }
 
 export class PartitionCursor {
-  /** partition / none mode: the member that owns the partition; undefined while it moves. */
-  owner: GroupMember | undefined;
+  private ownerNow: GroupMember | undefined;
   readonly ledger: DeliveryLedger;
   private committed: number;
   private readonly keyOfOffset = new Map<number, string>();
@@ -69,11 +68,22 @@ export class PartitionCursor {
     return this.partition.topic;
   }
 
+  /** partition / none mode: the member that owns the partition; undefined while it moves. */
+  get owner(): GroupMember | undefined {
+    return this.ownerNow;
+  }
+
+  set owner(member: GroupMember | undefined) {
+    if (member !== this.ownerNow) this.ownerNow?.unclaim(this);
+    this.ownerNow = member;
+  }
+
   get committedOffset(): number {
     return this.committed;
   }
 
   stop(): void {
+    this.ownerNow?.unclaim(this);
     this.unsubscribe();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -241,14 +251,14 @@ export class PartitionCursor {
    * makes the next one read and send that whole batch again (a consumer
    * behind the log, refilling its window a quarter at a time, would read and
    * receive every batch several times). A batch that does not fit the spare
-   * credit waits for more when that is worth it (worthWaiting); otherwise it
+   * credit waits for more when that is worth it (waitForRest); otherwise it
    * goes out in part.
    */
   private async deliverToOwner(from: number, endOffset: number): Promise<boolean> {
     const member = this.owner;
     if (!member) return false;
     const spare = this.spareCredit(member);
-    if (!member.hasCredit || spare <= 0 || (this.knownBatchEnd >= from && this.worthWaiting(member, this.knownBatchEnd - from + 1))) {
+    if (!member.hasCredit || spare <= 0 || (this.knownBatchEnd >= from && this.waitForRest(member, this.knownBatchEnd - from + 1))) {
       member.whenCredit(this.wake);
       return false;
     }
@@ -260,7 +270,7 @@ export class PartitionCursor {
       const firstBatchEnd = batchEndAt(records, from);
       let to = lastBatchEndThrough(records, credited);
       if (to < from) {
-        if (this.worthWaiting(member, firstBatchEnd - from + 1)) {
+        if (this.waitForRest(member, firstBatchEnd - from + 1)) {
           this.knownBatchEnd = firstBatchEnd;
           member.whenCredit(this.wake);
           return false;
@@ -268,6 +278,7 @@ export class PartitionCursor {
         to = credited;
       }
       this.knownBatchEnd = -1;
+      member.unclaim(this);
       const payload = batchesThrough(records, to);
       this.ledger.deliver(from, to, member.id);
       member.charge(to - from + 1, payload.length);
@@ -279,13 +290,19 @@ export class PartitionCursor {
   }
 
   /**
-   * The rest of a batch, `messages` long, is worth waiting for: acks will
-   * bring the credit (the member has messages out), and it is at most a
-   * quarter of the window — the step in which clients ack — so the
-   * member's other partitions, sharing the window, cannot starve it.
+   * Waits (claiming the credit, see GroupMember.claim) when the rest of a
+   * batch, `messages` long, is worth it: it does not fit the spare credit,
+   * acks will bring more (the member has messages out), it is at most a
+   * quarter of the window (clients ack in steps that large, or after a
+   * millisecond), and the member's partitions claim at most half of the
+   * window between them. Otherwise the batch goes out in part.
    */
-  private worthWaiting(member: GroupMember, messages: number): boolean {
-    return messages > this.spareCredit(member) && member.messagesOut > 0 && messages <= member.settings.maxInFlightMessages / 4;
+  private waitForRest(member: GroupMember, messages: number): boolean {
+    const window = member.settings.maxInFlightMessages;
+    const worth = messages > this.spareCredit(member) && member.messagesOut > 0 && messages <= window / 4 && member.claimedBesides(this) + messages <= window / 2;
+    if (worth) member.claim(this, messages);
+    else member.unclaim(this);
+    return worth;
   }
 
   /** Key mode: each record goes to its key's member; stops at the first record whose member has no credit. */
@@ -360,7 +377,7 @@ export class PartitionCursor {
    * messages would never let the failed one back in.
    */
   private spareCredit(member: GroupMember): number {
-    return member.creditMessages - this.ledger.waiting.size;
+    return member.creditFor(this) - this.ledger.waiting.size;
   }
 
   /** The member a record goes to: the partition owner, or in key mode the key's current member. */

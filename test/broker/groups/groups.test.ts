@@ -310,4 +310,31 @@ describe('consumer groups over the wire', () => {
       expect([from! % 6, to! % 6]).toEqual([0, 5]);
     }
   });
+
+  it('lets a partition waiting for the rest of a batch get it while a sibling keeps taking credit in small steps', async () => {
+    for (let batch = 0; batch < 20; batch++) await produce('orders', 0, Array.from({ length: 10 }, (_, i) => `p${batch}-${i}`));
+    await admin.request({ type: 'produce', entries: Array.from({ length: 300 }, (_, i) => ({ topic: 'orders', partition: 1, batch: encodeRecordBatch([{ value: `q${i}` }], { now: 1 }) })) });
+    const c = await consumer();
+    const { body: { memberId } } = await c.request({ type: 'joinGroup', group: 'fair', topics: ['orders'], ...joinDefaults, maxInFlightMessages: 40 });
+    const out: Array<{ partition: number; offset: number }> = [];
+    const arrivals: number[] = []; // partition of each message, in arrival order
+    let seen = 0;
+    while (arrivals.filter((p) => p === 0).length < 200) {
+      await c.waitFor(() => deliveries(c).length > seen || out.length > 0);
+      for (const d of deliveries(c).slice(seen)) {
+        for (const r of delivered(d)) {
+          out.push({ partition: d.partition as number, offset: r.offset });
+          arrivals.push(d.partition as number);
+        }
+      }
+      seen = deliveries(c).length;
+      for (const { partition, offset } of out.splice(0, 2)) { // slow handlers: two acks at a time
+        await c.request({ type: 'ack', group: 'fair', memberId, topic: 'orders', partition, ranges: [offset, offset] });
+      }
+    }
+    // Partition 0 got its batches while partition 1 still had most of its 300 to deliver (not only after it ran dry).
+    let fromP = 0;
+    const halfOfP = arrivals.findIndex((p) => p === 0 && ++fromP === 100);
+    expect(arrivals.slice(0, halfOfP).filter((p) => p === 1).length).toBeLessThan(200);
+  });
 });

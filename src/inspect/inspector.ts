@@ -83,7 +83,8 @@ function view(record: ActorRecord): ActorView {
 
 export class Inspector {
   private readonly live = new Map<string, ActorRecord>();
-  private readonly ended = new Map<string, ActorRecord>();
+  /** Ended actors keep only their view: a record's snapshot would keep the actor's machine reachable, and with it the runtime objects its provided actions close over. */
+  private readonly ended = new Map<string, ActorView>();
   private readonly listeners = new Set<{ filter: InspectFilter; listener: Listener }>();
 
   constructor(private readonly clock: () => number, private readonly limits: InspectorLimits = defaultInspectorLimits) {}
@@ -101,13 +102,14 @@ export class Inspector {
 
   list(filter: InspectFilter = {}): ActorView[] {
     const views: ActorView[] = [];
-    for (const records of [this.live.values(), this.ended.values()]) for (const record of records) if (matches(filter, record)) views.push(view(record));
+    for (const record of this.live.values()) if (matches(filter, record)) views.push(view(record));
+    for (const ended of this.ended.values()) if (matches(filter, ended)) views.push(ended);
     return views;
   }
 
   get(id: string): ActorView | undefined {
-    const record = this.live.get(id) ?? this.ended.get(id);
-    return record && view(record);
+    const record = this.live.get(id);
+    return record ? view(record) : this.ended.get(id);
   }
 
   subscribe(filter: InspectFilter, listener: Listener): () => void {
@@ -122,13 +124,15 @@ export class Inspector {
     record.history.push({ state: snapshot.value, event: eventType, timeMs: this.clock() });
     if (snapshot.status === 'active') {
       this.live.set(record.id, record);
-    } else {
-      this.live.delete(record.id);
-      this.ended.delete(record.id);
-      this.ended.set(record.id, record);
-      if (this.ended.size > this.limits.maxEndedActors) this.ended.delete(this.ended.keys().next().value!);
+      if (this.listeners.size > 0) this.notify(record);
+      return;
     }
-    if (this.listeners.size > 0) this.notify(record);
+    this.live.delete(record.id);
+    const ended = view(record);
+    this.ended.delete(record.id);
+    this.ended.set(record.id, ended);
+    if (this.ended.size > this.limits.maxEndedActors) this.ended.delete(this.ended.keys().next().value!);
+    if (this.listeners.size > 0) this.notify(record, ended);
   }
 
   /** A new actor under the id of one still live (not yet stopped) carries its timeline on. */
@@ -138,8 +142,7 @@ export class Inspector {
   }
 
   /** Builds the view once, only when a listener wants this actor. */
-  private notify(record: ActorRecord): void {
-    let built: ActorView | undefined;
+  private notify(record: ActorRecord, built?: ActorView): void {
     for (const { filter, listener } of this.listeners) if (matches(filter, record)) listener((built ??= view(record)));
   }
 }

@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { assign, createActor, setup } from 'xstate';
 import type { ActorView } from '../../src/protocol/frames.js';
@@ -22,6 +24,18 @@ const lampMachine = setup({
 function inspectorWith(historyLength: number, maxEndedActors: number): Inspector {
   let now = 100;
   return new Inspector(() => now++, { historyLength, maxEndedActors });
+}
+
+/** Runs a lamp whose provided action closes over a 1 MiB runtime object until it ends; returns a weak reference to that object. */
+function runEndedLamp(inspector: Inspector): WeakRef<object> {
+  const runtime = { buffer: new Uint8Array(1 << 20) };
+  const machine = lampMachine.provide({ actions: { count: assign({ switches: ({ context }) => context.switches + runtime.buffer.length }) } });
+  const actor = createActor(machine, { id: 'lamp/held' });
+  inspector.observe('connection', actor, (c: { switches: number }) => ({ switches: c.switches }));
+  actor.start();
+  actor.send({ type: 'switch' });
+  actor.send({ type: 'unplug' });
+  return new WeakRef(runtime);
 }
 
 function lamp(inspector: Inspector, id: string) {
@@ -78,5 +92,16 @@ describe('Inspector', () => {
     unsubscribe();
     watched.send({ type: 'switch' });
     expect(seen.map((view) => [view.state, view.context.switches, view.history.length])).toEqual([['off', 0, 1], ['on', 1, 2]]);
+  });
+
+  it('keeps only the view of an ended actor, not what its provided actions hold', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const inspector = inspectorWith(5, 10);
+    const held = runEndedLamp(inspector);
+    await new Promise((resolve) => setImmediate(resolve)); // a WeakRef's target lives to the end of the job that made it
+    gc();
+    expect(held.deref()).toBeUndefined();
+    expect(inspector.get('lamp/held')).toMatchObject({ status: 'done', state: 'gone', context: { switches: 1 << 20 } });
   });
 });

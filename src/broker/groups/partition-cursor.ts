@@ -190,7 +190,8 @@ export class PartitionCursor {
     const now = this.deps.clock();
     const waiting = [...this.ledger.waiting.keys()].sort((a, b) => a - b);
     const blockedKeys = new Set<string>();
-    for (const first of waiting) {
+    for (let index = 0; index < waiting.length; index++) {
+      const first = waiting[index]!;
       const key = this.keyOfOffset.get(first);
       if (key !== undefined && blockedKeys.has(key)) continue;
       const member = this.ledger.waiting.get(first)!.dueAtMs <= now ? this.targetFor(key) : undefined;
@@ -202,13 +203,12 @@ export class PartitionCursor {
       }
       const deliveryCount = this.ledger.waiting.get(first)!.deliveryCount;
       // Waiting offsets may be sparse: read through the last one this member's credit could take.
-      const lastWanted = waiting[Math.min(waiting.length, waiting.indexOf(first) + member.creditMessages) - 1]!;
+      const lastWanted = waiting[Math.min(waiting.length, index + member.creditMessages) - 1]!;
       const records = await this.readFor(member, first, lastWanted - first + 1);
       if (!this.ledger.waiting.has(first) || !member.hasCredit || (this.ordering !== 'key' && this.owner !== member)) return true; // changed while reading: look again
       const lastRead = lastOffsetOf(records);
       const offsets: number[] = [];
-      for (const offset of waiting) {
-        if (offset < first) continue;
+      for (const offset of waiting.slice(index)) {
         if (offset > lastRead || offsets.length >= member.creditMessages) break;
         const entry = this.ledger.waiting.get(offset);
         if (!entry) continue; // redelivered or settled while reading
@@ -223,7 +223,7 @@ export class PartitionCursor {
         } else if (this.ordering === 'partition') break; // a later frame, in order
         else if (offsetKey !== undefined) blockedKeys.add(offsetKey);
       }
-      const payload = batchesThrough(records, offsets[offsets.length - 1]!).subarray(batchStartOf(records, first));
+      const payload = batchesThrough(records, offsets[offsets.length - 1]!).subarray(batchHolding(records, first).pos);
       member.charge(offsets.length, payload.length);
       member.push({ type: 'deliver', group: this.group, memberId: member.id, topic: this.topic, partition: this.partition.partition, records: payload, ranges: toRanges(offsets), deliveryCount });
       return true;
@@ -267,9 +267,9 @@ export class PartitionCursor {
       const records = await this.readFor(member, from, spare).finally(() => member.unreserve(spare));
       if (this.owner !== member || this.ledger.next !== from || !member.hasCredit || this.spareCredit(member) <= 0 || records.length === 0) return true;
       const credited = Math.min(lastOffsetOf(records), endOffset - 1, from + this.spareCredit(member) - 1);
-      const firstBatchEnd = batchEndAt(records, from);
       let to = lastBatchEndThrough(records, credited);
       if (to < from) {
+        const firstBatchEnd = batchHolding(records, from).lastOffset;
         if (this.waitForRest(member, firstBatchEnd - from + 1)) {
           this.knownBatchEnd = firstBatchEnd;
           member.whenCredit(this.wake);
@@ -462,11 +462,6 @@ function batchesThrough(records: Uint8Array, to: number): Uint8Array {
   return records;
 }
 
-/** Last offset of the batch holding `offset`. */
-function batchEndAt(records: Uint8Array, offset: number): number {
-  for (const batch of batches(records)) if (batch.baseOffset <= offset && offset <= batch.lastOffset) return batch.lastOffset;
-  throw new ActorMqError('OFFSET_OUT_OF_RANGE', `offset ${offset} is not in the batches read`);
-}
 
 /** The last offset of the last batch that ends at or before `to`; -1 when the first batch runs past it. */
 function lastBatchEndThrough(records: Uint8Array, to: number): number {
@@ -478,15 +473,15 @@ function lastBatchEndThrough(records: Uint8Array, to: number): number {
   return end;
 }
 
-/** Position of the batch holding `offset`. */
-function batchStartOf(records: Uint8Array, offset: number): number {
-  for (const batch of batches(records)) if (batch.baseOffset <= offset && offset <= batch.lastOffset) return batch.pos;
+/** The batch holding `offset`. */
+function batchHolding(records: Uint8Array, offset: number): { pos: number; size: number; lastOffset: number } {
+  for (const batch of batches(records)) if (batch.baseOffset <= offset && offset <= batch.lastOffset) return batch;
   throw new ActorMqError('OFFSET_OUT_OF_RANGE', `offset ${offset} is not in the batches read`);
 }
 
 function batchContaining(records: Uint8Array, offset: number): Uint8Array {
-  const pos = batchStartOf(records, offset);
-  return records.subarray(pos, pos + batchSizeAt(records, pos));
+  const { pos, size } = batchHolding(records, offset);
+  return records.subarray(pos, pos + size);
 }
 
 /** Every record of the batches read; keys and byte values are views into `records` (each read is a fresh buffer). */

@@ -17,7 +17,7 @@ import { protocolVersion } from '../protocol/limits.js';
 import { validateFrame } from '../protocol/validate-frame.js';
 import { WriteCoalescer } from '../protocol/write-coalescing.js';
 import type { Logger } from '../logger.js';
-import type { ActorView, PushFrame, TxnCheckFrame } from '../protocol/frames.js';
+import type { ActorView, DeliverFrame, PushFrame, TxnCheckFrame } from '../protocol/frames.js';
 import type { InspectFilter } from '../inspect/inspector.js';
 import { requestHandlers, type BrokerServices, type RequestContext } from './request-handlers.js';
 
@@ -73,12 +73,7 @@ export class ConnectionSession implements RequestContext {
 
   /** Deliveries and assignment changes for members on this connection. */
   push(frame: PushFrame | TxnCheckFrame): void {
-    if (frame.type !== 'deliver') return this.send(frame);
-    if (this.socket.readyState !== this.socket.OPEN) return;
-    // One message in two fragments: the records go out as they were read, without a copy into a frame buffer.
-    this.coalescer.beforeSend(this.socket);
-    this.socket.send(encodeHeadBefore(frame), { binary: true, fin: false });
-    this.socket.send(frame.records, { binary: true, fin: true });
+    this.send(frame);
   }
 
   watch(filter: InspectFilter): ActorView[] {
@@ -222,6 +217,13 @@ export class ConnectionSession implements RequestContext {
   private send(frame: object): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
     this.coalescer.beforeSend(this.socket);
-    this.socket.send(encodeFrame(frame));
+    if (!isDeliverFrame(frame)) return this.socket.send(encodeFrame(frame));
+    // One message in two fragments: the records go out as they were read, without a copy into a frame buffer.
+    this.socket.send(encodeHeadBefore(frame), { binary: true, fin: false });
+    this.socket.send(frame.records, { binary: true, fin: true });
   }
+}
+
+function isDeliverFrame(frame: object): frame is DeliverFrame {
+  return (frame as { type?: unknown }).type === 'deliver';
 }

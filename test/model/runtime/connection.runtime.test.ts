@@ -12,16 +12,14 @@ import { startBroker, type Broker } from '../../../src/broker/index.js';
 import { protocolVersion } from '../../../src/protocol/limits.js';
 import { RawClient } from '../../helpers/raw-client.js';
 import { tempDir } from '../../../bench/lib/temp-dir.js';
-import { expectFullCoverage } from '../drive-machine.js';
 import { planTransitionCoverage, type MachinePath } from '../graph-plan.js';
-import { recordCoverage } from './coverage-table.js';
+import { pathTests } from './path-tests.js';
 import { expectHistory } from './history.js';
 
 const helloTimeoutMs = 10_000;
 const input = { connectionId: '1', helloTimeoutMs, closeTimeoutMs: 5_000 };
 const variants = { 'hello.accepted': [{ clientId: 'model' }], 'connection.close': [{ code: 1003, reason: 'TEXT_FRAME' }] };
 const paths = planTransitionCoverage(connectionMachine, input, variants);
-const walked: MachinePath[] = [];
 
 describe('connection machine against the real runtime', () => {
   const clock = new SimulatedClock();
@@ -67,18 +65,11 @@ describe('connection machine against the real runtime', () => {
         }
         await expectHistory(broker.inspector, actorId, path, i + 1);
       }
-      walked.push(path);
     } finally {
       socket.resume();
       client.socket.terminate();
     }
   }
 
-  it.each(paths.map((path) => [path.steps.map((s) => s.event.type).join(' → '), path] as const))('%s', async (_name, path) => {
-    await runPath(path);
-  });
-
-  it('covers every state and transition of the machine', () => {
-    recordCoverage(expectFullCoverage(connectionMachine, walked));
-  });
+  pathTests(connectionMachine, paths, runPath);
 });

@@ -10,9 +10,8 @@ import { SimulatedClock, type AnyMachineSnapshot } from 'xstate';
 import { groupMemberMachine } from '../../../machines/group-member.machine.js';
 import { startBroker, type Broker } from '../../../src/broker/index.js';
 import { tempDir } from '../../../bench/lib/temp-dir.js';
-import { expectFullCoverage } from '../drive-machine.js';
 import { planTransitionCoverage, type MachinePath, type PayloadVariants } from '../graph-plan.js';
-import { recordCoverage } from './coverage-table.js';
+import { pathTests } from './path-tests.js';
 import { expectHistory } from './history.js';
 import { RawMember } from '../../helpers/raw-member.js';
 
@@ -57,8 +56,6 @@ const variants: PayloadVariants = {
   'xstate.after.sessionTimeout.member.revoking': notLeaving,
 };
 const paths = planTransitionCoverage(groupMemberMachine, input, variants);
-/** Coverage counts only paths the real runtime walked. */
-const walked: MachinePath[] = [];
 
 /**
  * Withholds the coordinator's `member.join` notice to the group (it goes out
@@ -128,7 +125,6 @@ async function runPath(path: MachinePath): Promise<void> {
       await expectHistory(broker.inspector, walk.member.actorId, path, i + 1);
       expectContext(broker, walk.member.actorId, path, i + 1);
     }
-    walked.push(path);
   } finally {
     vi.restoreAllMocks();
     for (const raw of [walk?.member, ...(walk?.helpers ?? [])]) raw?.client.close();
@@ -139,11 +135,5 @@ async function runPath(path: MachinePath): Promise<void> {
 
 describe('group member machine against the real runtime', () => {
   const stepName = ({ event }: MachinePath['steps'][number]) => ('partitionCount' in event ? `${event.type}(${String(event.partitionCount)})` : event.type);
-  it.each(paths.map((path) => [path.steps.map(stepName).join(' → '), path] as const))('%s', async (_name, path) => {
-    await runPath(path);
-  });
-
-  it('covers every state and transition of the machine', () => {
-    recordCoverage(expectFullCoverage(groupMemberMachine, walked));
-  });
+  pathTests(groupMemberMachine, paths, runPath, stepName);
 });

@@ -10,9 +10,8 @@ import { SimulatedClock, type AnyMachineSnapshot } from 'xstate';
 import { groupMachine } from '../../../machines/group.machine.js';
 import { startBroker, type Broker } from '../../../src/broker/index.js';
 import { tempDir } from '../../../bench/lib/temp-dir.js';
-import { expectFullCoverage } from '../drive-machine.js';
 import { planTransitionCoverage, type MachinePath, type PayloadVariants } from '../graph-plan.js';
-import { recordCoverage } from './coverage-table.js';
+import { pathTests } from './path-tests.js';
 import { expectHistory } from './history.js';
 import { RawMember } from '../../helpers/raw-member.js';
 
@@ -72,8 +71,6 @@ const variants: PayloadVariants = {
   'rebalance.done': (snapshot) => [{ generation: snapshot.context.generation }],
 };
 const paths = planTransitionCoverage(groupMachine, { group }, variants, (s) => s.context.generation > 3);
-/** Coverage counts only paths the real runtime walked. */
-const walked: MachinePath[] = [];
 
 /** A group exists without members only after a restart: one that had a member and committed offsets. */
 async function leaveEmptyGroupBehind(dataDir: string): Promise<void> {
@@ -123,7 +120,6 @@ async function runPath(path: MachinePath): Promise<void> {
       if (i === 0 && !broker.inspector.get(actorId)) continue;
       await expectHistory(broker.inspector, actorId, path, i + 1);
     }
-    walked.push(path);
   } finally {
     for (const member of walk?.connections ?? []) member.client.close();
     await walk?.broker.close();
@@ -133,11 +129,5 @@ async function runPath(path: MachinePath): Promise<void> {
 
 describe('group machine against the real runtime', () => {
   const stepName = ({ event }: MachinePath['steps'][number]) => ('memberId' in event ? `${event.type}(${String(event.memberId)})` : event.type);
-  it.each(paths.map((path) => [path.steps.map(stepName).join(' → '), path] as const))('%s', async (_name, path) => {
-    await runPath(path);
-  });
-
-  it('covers every state and transition of the machine', () => {
-    recordCoverage(expectFullCoverage(groupMachine, walked));
-  });
+  pathTests(groupMachine, paths, runPath, stepName);
 });

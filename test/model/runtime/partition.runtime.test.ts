@@ -12,9 +12,8 @@ import { partitionMachine } from '../../../machines/partition.machine.js';
 import { startBroker, type Broker } from '../../../src/broker/index.js';
 import { encodeRecordBatch, readBatchHeader } from '../../../src/protocol/record-batch.js';
 import { tempDir } from '../../../bench/lib/temp-dir.js';
-import { expectFullCoverage } from '../drive-machine.js';
 import { planTransitionCoverage, type MachinePath } from '../graph-plan.js';
-import { recordCoverage } from './coverage-table.js';
+import { pathTests } from './path-tests.js';
 import { expectHistory } from './history.js';
 
 const input = { topic: 'orders', partition: 0, restartBackoffMs: 100, restartBackoffMaxMs: 10_000 };
@@ -25,8 +24,6 @@ const variants = {
 };
 const actorId = 'partition/orders/0';
 const paths = planTransitionCoverage(partitionMachine, input, variants, (s) => s.context.failures > 2);
-/** Coverage counts only paths the real runtime walked. */
-const walked: MachinePath[] = [];
 
 interface HeldRecovery { finish: (outcome: 'done' | 'error') => void }
 
@@ -95,7 +92,6 @@ async function runPath(path: MachinePath): Promise<void> {
       // closeLog completes on its own once closing started
       await expectHistory(broker.inspector, actorId, path, i + 1);
     }
-    walked.push(path);
   } finally {
     vi.restoreAllMocks();
     held.finish('done');
@@ -105,11 +101,5 @@ async function runPath(path: MachinePath): Promise<void> {
 }
 
 describe('partition machine against the real runtime', () => {
-  it.each(paths.map((path) => [path.steps.map((s) => s.event.type).join(' → '), path] as const))('%s', async (_name, path) => {
-    await runPath(path);
-  });
-
-  it('covers every state and transition of the machine', () => {
-    recordCoverage(expectFullCoverage(partitionMachine, walked));
-  });
+  pathTests(partitionMachine, paths, runPath);
 });

@@ -23,9 +23,8 @@ import { Transaction } from '../../../src/client/transaction-producer.js';
 import type { CheckAnswer } from '../../../src/protocol/frames.js';
 import { tempDir } from '../../../bench/lib/temp-dir.js';
 import { HalfLogFaults, isOutcome } from '../../helpers/half-log-faults.js';
-import { expectFullCoverage } from '../drive-machine.js';
 import { planTransitionCoverage, type MachinePath } from '../graph-plan.js';
-import { recordCoverage } from './coverage-table.js';
+import { pathTests } from './path-tests.js';
 import { expectHistory } from './history.js';
 import { producerGroup, topic, TransactionWorld } from './transaction-world.js';
 
@@ -51,8 +50,6 @@ const paths = [
   ...planTransitionCoverage(transactionMachine, input, variants, stopWhen).filter((path) => !restoresParked(path)),
   ...planTransitionCoverage(transactionMachine, { ...input, checks: settings.maxChecks }, variants, stopWhen).filter(restoresParked),
 ];
-/** Coverage counts only paths the real runtime walked. */
-const walked: MachinePath[] = [];
 
 /** Real time a stray event (one the path does not have) gets to show in the history after the last step. */
 const strayEventMs = 20;
@@ -191,7 +188,6 @@ async function runPath(path: MachinePath): Promise<void> {
   const walk = new PathWalk(path, dir.path);
   try {
     await walk.walk();
-    walked.push(path);
   } finally {
     vi.restoreAllMocks();
     await walk.close();
@@ -200,11 +196,5 @@ async function runPath(path: MachinePath): Promise<void> {
 }
 
 describe('transaction machine against the real runtime', () => {
-  it.each(paths.map((path) => [path.steps.map(({ event }) => describeEvent(event)).join(' → '), path] as const))('%s', async (_name, path) => {
-    await runPath(path);
-  });
-
-  it('covers every state and transition of the machine', () => {
-    recordCoverage(expectFullCoverage(transactionMachine, walked));
-  });
+  pathTests(transactionMachine, paths, runPath, ({ event }) => describeEvent(event));
 });

@@ -4,7 +4,7 @@
  * (so the close handshake hangs), a dropped socket, and time moved by a
  * SimulatedClock for the hello and close timeouts.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import type { Socket } from 'node:net';
 import { connectionMachine } from '../../../machines/connection.machine.js';

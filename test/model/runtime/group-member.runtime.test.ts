@@ -5,7 +5,7 @@
  * vanishes; its session runs out when a SimulatedClock moves. After each step
  * the member actor's history, read through the inspector, must equal the path.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, vi } from 'vitest';
 import { SimulatedClock, type AnyMachineSnapshot } from 'xstate';
 import { groupMemberMachine } from '../../../machines/group-member.machine.js';
 import { startBroker, type Broker } from '../../../src/broker/index.js';

@@ -5,7 +5,7 @@
  * hand-over), and the broker's shutdown closes the group. After each step
  * the group actor's history, read through the inspector, must equal the path.
  */
-import { describe, it } from 'vitest';
+import { describe } from 'vitest';
 import { SimulatedClock, type AnyMachineSnapshot } from 'xstate';
 import { groupMachine } from '../../../machines/group.machine.js';
 import { startBroker, type Broker } from '../../../src/broker/index.js';

@@ -6,7 +6,7 @@
  * read through the inspector, must equal the path.
  */
 import fs from 'node:fs';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, vi } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { partitionMachine } from '../../../machines/partition.machine.js';
 import { startBroker, type Broker } from '../../../src/broker/index.js';

@@ -15,7 +15,7 @@
  * restored actor is a new actor whose history starts at xstate.init → open
  * → txn.restore, exactly the path's steps, so it is compared whole.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, vi } from 'vitest';
 import type { AnyMachineSnapshot } from 'xstate';
 import { transactionMachine, type TransactionContext, type TransactionEvent } from '../../../machines/transaction.machine.js';
 import type { TransactionOptions } from '../../../src/broker/index.js';

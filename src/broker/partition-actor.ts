@@ -9,7 +9,7 @@
  * never get them. So before the partition goes online again, everything the
  * reopened log holds from the failed log's durableEndOffset on (its end when
  * its last good sync started) is written back in place and synced
- * (PartitionLog.rewriteFrom). Only then is it read, delivered, or counted by
+ * (PartitionLog.reopen, rewriteFrom). Only then is it read, delivered, or counted by
  * the producer state: a producer's retry of a batch whose sync failed is
  * answered as a duplicate (original offset) only once that batch is on disk,
  * and is stored anew when the reopened log lacks it. If the rewrite fails the
@@ -216,9 +216,8 @@ export class PartitionActor {
       await previous.close().catch(() => undefined); // closing syncs what it still can; a failed log may refuse to close cleanly
       this.syncedEndOffset = previous.durableEndOffset;
     }
-    const log = await PartitionLog.open(this.dir, this.logOptions);
+    const log = await PartitionLog.reopen(this.dir, this.logOptions, this.syncedEndOffset);
     try {
-      await this.syncUnsyncedTail(log);
       this.producers.rebuild(await log.recentBatchHeaders(producerStateSegments));
     } catch (error) {
       await log.close().catch(() => undefined);
@@ -229,18 +228,6 @@ export class PartitionActor {
     this.durableEndOffset = log.endOffset;
     const truncated = log.recovery.truncations;
     this.logger.info('partition online', { actor: this.id, startOffset: log.startOffset, endOffset: log.endOffset, ...(truncated.length ? { truncated } : {}) });
-  }
-
-  /** Writes back and syncs what the reopened log holds past the last good sync of the one before (see the top). */
-  private async syncUnsyncedTail(log: PartitionLog): Promise<void> {
-    const fromOffset = this.syncedEndOffset;
-    if (fromOffset === undefined) return;
-    if (fromOffset > log.endOffset) {
-      this.logger.error('the reopened partition log lacks records it had synced; the disk lost them', { actor: this.id, endOffset: log.endOffset, syncedEndOffset: fromOffset });
-    }
-    if (fromOffset >= log.endOffset) return;
-    this.logger.warn('rewriting the partition log after its last good sync', { actor: this.id, fromOffset, endOffset: log.endOffset });
-    await log.rewriteFrom(fromOffset);
   }
 
   private async closeLog(): Promise<void> {

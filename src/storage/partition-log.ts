@@ -107,6 +107,27 @@ export class PartitionLog {
     return log;
   }
 
+  /**
+   * Opens the log again after a storage fault, as a restart would, and, when
+   * `syncedEndOffset` is given (where the failed log's last good sync
+   * started: its durableEndOffset), first writes back and syncs everything
+   * the reopened log holds from there (rewriteFrom). If that fails the log is
+   * closed again and the error thrown: the owner retries from the same offset.
+   */
+  static async reopen(dir: string, options: LogOptions, syncedEndOffset: number | undefined): Promise<PartitionLog> {
+    const log = await PartitionLog.open(dir, options);
+    if (syncedEndOffset === undefined) return log;
+    if (syncedEndOffset > log.endOffset) log.logger.error('the reopened log lacks records it had synced; the disk lost them', { endOffset: log.endOffset, syncedEndOffset });
+    else if (syncedEndOffset < log.endOffset) log.logger.warn('rewriting the log after its last good sync', { fromOffset: syncedEndOffset, endOffset: log.endOffset });
+    try {
+      await log.rewriteFrom(syncedEndOffset);
+    } catch (error) {
+      await log.close().catch(() => undefined);
+      throw error;
+    }
+    return log;
+  }
+
   get startOffset(): number {
     return this.segments[0]!.baseOffset;
   }

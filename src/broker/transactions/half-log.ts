@@ -20,7 +20,7 @@
  * A failed write (its fdatasync or its append failed) is recovered like a
  * crash, without a restart: the log is reopened from disk (recovery cuts a
  * torn tail), everything after the last good sync is written back in place
- * and synced (PartitionLog.rewriteFrom: after a failed fdatasync only what a
+ * and synced (PartitionLog.reopen: after a failed fdatasync only what a
  * fresh read shows counts, and it must really reach the disk). Only then
  * are the writes of the failed batches answered: resolved when their batch
  * is in the re-read log, rejected with STORAGE_ERROR when it is not. So a
@@ -234,9 +234,8 @@ export class HalfLog {
       await failedLog.close().catch(() => undefined); // a failed log may refuse to close cleanly
       this.syncedEndOffset = failedLog.durableEndOffset;
     }
-    const log = await PartitionLog.open(logDir(this.options.dataDir), this.logOptions);
+    const log = await PartitionLog.reopen(logDir(this.options.dataDir), this.logOptions, this.syncedEndOffset);
     try {
-      await log.rewriteFrom(this.syncedEndOffset);
       await this.answerUncertain(log);
     } catch (error) {
       await log.close().catch(() => undefined);
@@ -247,9 +246,6 @@ export class HalfLog {
 
   /** Resolves the uncertain writes whose batch the re-read log holds; rejects the others. */
   private async answerUncertain(log: PartitionLog): Promise<void> {
-    if (log.endOffset < this.syncedEndOffset) {
-      this.options.logger.error('the reopened half log lacks records it had synced; the disk lost them', { endOffset: log.endOffset, syncedEndOffset: this.syncedEndOffset });
-    }
     const uncertain = this.uncertain;
     const present = new Map<number, boolean>();
     for (const { lastOffset, crc } of uncertain) {

@@ -15,7 +15,7 @@ import { preciseNowMs } from './lib/clock.js';
 import { LatencyRecorder, type LatencySummary } from './lib/latency.js';
 import { formatPressure, pressureNow, type Pressure } from './lib/pressure.js';
 import { sendAtFixedRate } from './lib/fixed-rate.js';
-import { stampAgeMs, stampMs } from './lib/stamp.js';
+import { stampAgeMs, stampedPayload, stampMs } from './lib/stamp.js';
 import { median } from './lib/stats.js';
 import { lineChartSvg } from './lib/svg-chart.js';
 import { syncProbe } from './lib/sync-probe.js';
@@ -43,9 +43,7 @@ async function latencyRun(client: Client, topic: string, ratePerSecond: number, 
   const producer = client.producer({ lingerMs: 0 });
   measureFromMs = preciseNowMs() + options.warmupMs;
   const ack = await sendAtFixedRate({ ratePerSecond, warmupMs: options.warmupMs, durationMs: options.durationMs }, () => {
-    const value = new Uint8Array(100);
-    new DataView(value.buffer).setFloat64(0, preciseNowMs());
-    return producer.send(topic, { value });
+    return producer.send(topic, { value: stampedPayload(100) });
   });
   await new Promise((resolve) => setTimeout(resolve, 100)); // the last deliveries
   await producer.close();

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { connect } from '../src/client/index.js';
-import { preciseNowMs } from './lib/clock.js';
+import { stampedPayload } from './lib/stamp.js';
 
 export interface ProduceWorkerInput {
   url: string;
@@ -30,8 +30,7 @@ async function run(input: ProduceWorkerInput): Promise<ProduceWorkerResult> {
   // Stamped: one value per batch, shared by its messages (the batch's send time).
   const nextMessages = (): Array<{ value: Uint8Array }> => {
     if (!input.stampValues) return fixedMessages;
-    const value = new Uint8Array(input.valueBytes);
-    new DataView(value.buffer).setFloat64(0, preciseNowMs());
+    const value = stampedPayload(input.valueBytes);
     return fixedMessages.map(() => ({ value }));
   };
   const warmupEnd = performance.now() + input.warmupMs;

@@ -19,11 +19,17 @@ export class StampedPayloads {
     const now = performance.now();
     if (now - this.madeAt >= this.refreshMs) {
       this.madeAt = now;
-      this.current = new Uint8Array(Math.max(8, this.valueBytes)).fill(0x61);
-      new DataView(this.current.buffer).setFloat64(0, preciseNowMs());
+      this.current = stampedPayload(this.valueBytes);
     }
     return this.current;
   }
+}
+
+/** A fresh payload of `valueBytes` (at least 8) stamped now. */
+export function stampedPayload(valueBytes: number): Uint8Array {
+  const payload = new Uint8Array(Math.max(8, valueBytes)).fill(0x61);
+  new DataView(payload.buffer).setFloat64(0, preciseNowMs());
+  return payload;
 }
 
 /** The epoch ms stamped into `payload`. */

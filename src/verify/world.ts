@@ -5,7 +5,7 @@
  * any broker URL; the property tests add crashes by running the broker as a
  * child process.
  */
-import { connect, type Client, type Consumer, type Producer, type TransactionProducer } from '../client/index.js';
+import { connect, type Client, type ConnectOptions, type Consumer, type Producer, type TransactionProducer } from '../client/index.js';
 import type { ActorMqError } from '../protocol/errors.js';
 import type { Ordering } from '../protocol/frames.js';
 import { VerifyModel, type CheckPlan } from './model.js';
@@ -38,7 +38,6 @@ export class VerifyWorld {
   readonly consumerErrors: string[] = [];
   /** `${group}\n${value}` → wakes the slow handler of that message */
   private readonly slowHandlers = new Map<string, () => void>();
-  private readonly connectOptions: { clientId: string; token?: string; reconnectBackoffMs: number; reconnectBackoffMaxMs: number };
 
   private constructor(
     readonly url: string,
@@ -49,13 +48,12 @@ export class VerifyWorld {
     readonly topics: VerifyTopic[],
     /** Check-back answers still to give, by transaction id; a transaction without a plan is answered `rollback` (it was never meant to commit). */
     readonly checkPlans: Map<string, CheckPlan>,
-    token: string | undefined,
-  ) {
-    this.connectOptions = { clientId: `verify-${model.runId}`, token, ...reconnectTimings };
-  }
+    private readonly connectOptions: ConnectOptions,
+  ) {}
 
   static async start(settings: WorldSettings): Promise<VerifyWorld> {
-    const client = await connect(settings.url, { clientId: `verify-${settings.runId}`, token: settings.token, ...reconnectTimings });
+    const connectOptions: ConnectOptions = { clientId: `verify-${settings.runId}`, token: settings.token, ...reconnectTimings };
+    const client = await connect(settings.url, connectOptions);
     const model = new VerifyModel(settings.runId);
     const topics = [{ name: `verify-${settings.runId}-a`, partitions: 3 }, { name: `verify-${settings.runId}-b`, partitions: 1 }];
     for (const topic of topics) {
@@ -69,7 +67,7 @@ export class VerifyWorld {
     });
     await transactions.ready;
     const producer = client.producer({ lingerMs: 0, retryBackoffMs: 10, retryBackoffMaxMs: 500 });
-    const world = new VerifyWorld(settings.url, client, producer, transactions, model, topics, checkPlans, settings.token);
+    const world = new VerifyWorld(settings.url, client, producer, transactions, model, topics, checkPlans, connectOptions);
     for (const [index, group] of settings.groups.entries()) {
       const name = `verify-${settings.runId}-g${index}`;
       const { ordering, maxDeliveries, minMembers, maxMembers } = group;

@@ -22,6 +22,10 @@
  * End states are final: an event they cannot take (a commit after a
  * rollback, a late check answer) is refused by the runtime and changes
  * nothing — the runtime asks `snapshot.can(event)` before acting.
+ *
+ * Every transition enters a state, and every state's entry runs `noteState`
+ * with the event that caused it: the runtime's history and the inspector's
+ * timeline are built from that (the generated path tests compare both).
  */
 import { assign, setup } from 'xstate';
 

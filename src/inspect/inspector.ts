@@ -91,13 +91,39 @@ export class Inspector {
 
   /** Registers a root actor before it starts; its transitions are recorded until it stops. */
   observe<Context>(kind: ActorKind, actor: AnyActorRef, contextView: ContextView<Context>): void {
-    const record: ActorRecord = {
-      id: actor.id, kind, machine: ((actor as { logic?: { id?: string } }).logic)?.id ?? kind,
-      contextView: contextView as ContextView<never>, snapshot: { status: 'active' }, history: new TransitionRing(this.limits.historyLength),
-    };
+    const record = this.newRecord(kind, actor, contextView);
     actor.system.inspect((event: InspectionEvent) => {
       if (event.type === '@xstate.snapshot' && event.actorRef === actor) this.record(record, event.snapshot as InspectedSnapshot, event.event.type);
     });
+  }
+
+  /**
+   * Like `observe`, for a short-lived actor whose every transition enters a
+   * state whose entry action reports the event that caused it: call the
+   * returned function from that action with the event's type. Records from
+   * the actor's own snapshots instead of `system.inspect`, which builds an
+   * inspection event for every event, microstep and action (for a
+   * transaction, about a fifth of the broker's work on it). An event the
+   * machine ignored leaves the snapshot as it was and is not recorded.
+   */
+  observeReported<Context>(kind: ActorKind, actor: AnyActorRef, contextView: ContextView<Context>): (eventType: string) => void {
+    const record = this.newRecord(kind, actor, contextView);
+    let cause = 'xstate.init';
+    let last: unknown;
+    const next = (snapshot: InspectedSnapshot, eventType: string): void => {
+      if (snapshot === last) return;
+      last = snapshot;
+      this.record(record, snapshot, eventType);
+    };
+    actor.subscribe({
+      next: (snapshot: InspectedSnapshot) => next(snapshot, cause),
+      error: () => next(actor.getSnapshot() as InspectedSnapshot, cause),
+      // A stop does not reach `next`; a done actor's snapshot already did.
+      complete: () => next(actor.getSnapshot() as InspectedSnapshot, 'xstate.stop'),
+    });
+    return (eventType) => {
+      cause = eventType;
+    };
   }
 
   list(filter: InspectFilter = {}): ActorView[] {
@@ -116,6 +142,13 @@ export class Inspector {
     const entry = { filter, listener };
     this.listeners.add(entry);
     return () => this.listeners.delete(entry);
+  }
+
+  private newRecord<Context>(kind: ActorKind, actor: AnyActorRef, contextView: ContextView<Context>): ActorRecord {
+    return {
+      id: actor.id, kind, machine: ((actor as { logic?: { id?: string } }).logic)?.id ?? kind,
+      contextView: contextView as ContextView<never>, snapshot: { status: 'active' }, history: new TransitionRing(this.limits.historyLength),
+    };
   }
 
   private record(record: ActorRecord, snapshot: InspectedSnapshot, eventType: string): void {

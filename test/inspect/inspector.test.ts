@@ -94,6 +94,43 @@ describe('Inspector', () => {
     expect(seen.map((view) => [view.state, view.context.switches, view.history.length])).toEqual([['off', 0, 1], ['on', 1, 2]]);
   });
 
+  it('observeReported records each changed snapshot with the cause its entry action reported, skips ignored events, and records stop and done', () => {
+    const inspector = inspectorWith(8, 10);
+    /** The lamp with an entry action on every state that reports its cause, as a transaction's noteState does. */
+    const reporting = (id: string) => {
+      let report: (eventType: string) => void = () => {};
+      const entry = ({ event }: { event: { type: string } }) => report(event.type);
+      const reportingMachine = setup({
+        types: { context: {} as { switches: number; secret: string }, events: {} as { type: 'switch' } | { type: 'unplug' } | { type: 'ignored' } },
+        actions: { count: assign({ switches: ({ context }) => context.switches + 1 }), entry },
+      }).createMachine({
+        id: 'lamp',
+        context: { switches: 0, secret: 'not shown' },
+        initial: 'off',
+        states: {
+          off: { entry: 'entry', on: { switch: { target: 'on', actions: 'count' }, unplug: 'gone' } },
+          on: { entry: 'entry', on: { switch: { target: 'off', actions: 'count' }, unplug: 'gone' } },
+          gone: { type: 'final', entry: 'entry' },
+        },
+      });
+      const actor = createActor(reportingMachine, { id });
+      report = inspector.observeReported('transaction', actor, (c: { switches: number }) => ({ switches: c.switches }));
+      return actor.start();
+    };
+    const done = reporting('lamp/done');
+    done.send({ type: 'switch' });
+    done.send({ type: 'ignored' });
+    done.send({ type: 'unplug' });
+    expect(inspector.get('lamp/done')).toMatchObject({ kind: 'transaction', machine: 'lamp', state: 'gone', status: 'done', event: 'unplug', context: { switches: 1 } });
+    expect(inspector.get('lamp/done')!.history.map((h) => [h.state, h.event])).toEqual([['off', 'xstate.init'], ['on', 'switch'], ['gone', 'unplug']]);
+    const stopped = reporting('lamp/stopped');
+    stopped.send({ type: 'switch' });
+    stopped.stop();
+    expect(inspector.get('lamp/stopped')!.status).toBe('stopped');
+    expect(inspector.get('lamp/stopped')!.history.map((h) => [h.state, h.event])).toEqual([['off', 'xstate.init'], ['on', 'switch'], ['on', 'xstate.stop']]);
+    expect(inspector.list().map((view) => view.id)).toEqual(['lamp/done', 'lamp/stopped']);
+  });
+
   it('keeps only the view of an ended actor, not what its provided actions hold', async () => {
     v8.setFlagsFromString('--expose-gc');
     const gc = vm.runInNewContext('gc') as () => void;

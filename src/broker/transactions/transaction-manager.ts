@@ -235,7 +235,7 @@ export class TransactionManager {
       input: { id: txn.id, group: txn.group, checkAfterMs, checkIntervalMs, maxChecks, timeoutMs, checks },
       clock: this.deps.environment.timers,
     });
-    this.deps.environment.inspector.observe('transaction', txn.actor, (c: { group: string; messages: number; checks: number; unansweredChecks: number }) => ({
+    txn.reportCause = this.deps.environment.inspector.observeReported('transaction', txn.actor, (c: { group: string; messages: number; checks: number; unansweredChecks: number }) => ({
       group: c.group, messages: c.messages, checks: c.checks, unansweredChecks: c.unansweredChecks,
     }));
     txn.actor.start();
@@ -251,6 +251,7 @@ export class TransactionManager {
   private entered(id: string, state: TransactionState, cause: string): void {
     const txn = this.live.get(id);
     if (!txn) return;
+    txn.reportCause(cause);
     if (state !== 'checking') this.dispatcher.cancel(txn);
     txn.entered(state, cause, this.deps.options.clock());
     if (txn.ended) this.retire(txn);

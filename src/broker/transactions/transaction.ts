@@ -25,6 +25,8 @@ interface EndWaiter { resolve(state: TransactionState): void; reject(error: unkn
 
 export class Transaction {
   actor!: Actor<typeof transactionMachine>;
+  /** Tells the inspector which event caused the transition whose entry action runs (Inspector.observeReported). */
+  reportCause!: (eventType: string) => void;
   readonly entries: HalfEntry[] = [];
   entryBytes = 0;
   recordCount = 0;

@@ -75,7 +75,21 @@ async function serve(services: BrokerServices, logger: Logger, unlock: () => Pro
     sessions.add(session);
     socket.on('close', () => sessions.delete(session));
   });
-  await listen(httpServer, options.port, options.host);
+  // ws re-emits the HTTP server's errors: a failed listen is answered below, anything later is logged.
+  let listening = false;
+  wss.on('error', (error) => {
+    if (listening) logger.error('websocket server error', { error });
+  });
+  try {
+    await listen(httpServer, options.port, options.host);
+    listening = true;
+  } catch (error) {
+    wss.close();
+    await closeServices(services, logger);
+    const { code } = error as NodeJS.ErrnoException;
+    const reason = code === 'EADDRINUSE' ? 'the port is in use (another broker?)' : (error as Error).message;
+    throw Object.assign(new Error(`cannot listen on ${formatHost(options.host)}:${options.port}: ${reason}`, { cause: error }), { code });
+  }
   const address = httpServer.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `ws://${formatHost(options.host)}:${port}`;
@@ -89,17 +103,7 @@ async function serve(services: BrokerServices, logger: Logger, unlock: () => Pro
     await drain(sessions);
     for (const session of sessions) session.shutdown();
     wss.close();
-    try {
-      await services.groups.close(); // commits every group's offsets
-    } catch (error) {
-      logger.error('closing consumer groups failed; partitions close anyway', { error });
-    }
-    try {
-      await services.transactions.close(); // pending transactions stay in the half log
-    } catch (error) {
-      logger.error('closing transactions failed; partitions close anyway', { error });
-    }
-    await services.topics.close();
+    await closeServices(services, logger);
     await unlock();
     logger.info('broker stopped', { url });
   };
@@ -107,6 +111,20 @@ async function serve(services: BrokerServices, logger: Logger, unlock: () => Pro
     url, host: options.host, port, dataDir: options.dataDir, options, topics: services.topics, inspector: services.inspector,
     close: () => (closing ??= close()),
   };
+}
+
+async function closeServices(services: BrokerServices, logger: Logger): Promise<void> {
+  try {
+    await services.groups.close(); // commits every group's offsets
+  } catch (error) {
+    logger.error('closing consumer groups failed; partitions close anyway', { error });
+  }
+  try {
+    await services.transactions.close(); // pending transactions stay in the half log
+  } catch (error) {
+    logger.error('closing transactions failed; partitions close anyway', { error });
+  }
+  await services.topics.close();
 }
 
 async function drain(sessions: Set<ConnectionSession>): Promise<void> {

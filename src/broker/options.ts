@@ -53,7 +53,7 @@ export interface BrokerOptions {
   logger?: Logger;
   /** Injected clock (epoch ms), so tests control time. */
   clock?: () => number;
-  /** Scheduler of machine delays (session, hello and close timeouts, restart backoff); tests pass xstate's SimulatedClock. */
+  /** Scheduler of every broker delay: machine delays (session, hello and close timeouts, restart backoff), redelivery backoff, dead-letter and commit-append retries; tests pass xstate's SimulatedClock (with `clock` reading it). */
   timers?: Clock;
   /** Broker id reported in the welcome frame. */
   brokerId?: string;

@@ -10,6 +10,8 @@ export interface RawMemberOptions {
   group: string;
   topic: string;
   sessionTimeoutMs: number;
+  /** Redelivery backoff after a nack (default one second). */
+  retryBackoffMs?: number[];
 }
 
 interface AssignmentFrame { type: 'assignment'; generation: number; partitions: Array<{ topic: string; partition: number }> }
@@ -25,7 +27,7 @@ export class RawMember {
     const client = await RawClient.greeted(options.url, 'model');
     const answer = await client.request({
       type: 'joinGroup', group: options.group, topics: [options.topic], ordering: 'partition', from: 'earliest',
-      retryBackoffMs: [1_000], maxDeliveries: 16, sessionTimeoutMs: options.sessionTimeoutMs, maxInFlightMessages: 100, maxInFlightBytes: 1 << 20,
+      retryBackoffMs: options.retryBackoffMs ?? [1_000], maxDeliveries: 16, sessionTimeoutMs: options.sessionTimeoutMs, maxInFlightMessages: 100, maxInFlightBytes: 1 << 20,
     });
     if (answer.type !== 'result') throw new Error(`join refused: ${JSON.stringify(answer)}`);
     return new RawMember(client, answer.body.memberId as string, options);

@@ -189,6 +189,7 @@ export class GroupCoordinator {
         const start = stored ?? (from === 'earliest' ? partition.startOffset : partition.endOffset);
         this.cursors.set(key, new PartitionCursor(this.name, this.subscription!.ordering, partition, start, {
           clock: this.deps.clock,
+          timers: this.deps.environment.timers,
           logger: this.deps.logger,
           // Only members told this partition is theirs: a client drops deliveries for partitions it was not assigned.
           keyMembers: () => [...this.members.values()].filter((m) => m.live && m.isAssigned(key)),

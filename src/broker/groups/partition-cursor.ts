@@ -13,6 +13,7 @@ import type { Logger } from '../../logger.js';
 import type { PartitionActor } from '../partition-actor.js';
 import { DeliveryLedger } from './delivery-ledger.js';
 import type { GroupMember } from './group-member.js';
+import type { Clock } from '../actor-environment.js';
 
 /** Wait before retrying a dead-letter append that failed (e.g. its partition still recovering). */
 const deadLetterRetryMs = 1_000;
@@ -25,6 +26,8 @@ export interface DeadLetter { record: DecodedRecord; topic: string; partition: n
 
 export interface CursorDeps {
   clock: () => number;
+  /** Schedules redeliveries and dead-letter retries (the broker's timers: tests pass a SimulatedClock). */
+  timers: Clock;
   logger: Logger;
   /** Live members of the group in a stable order (key mode routing). */
   keyMembers(): GroupMember[];
@@ -46,8 +49,8 @@ export class PartitionCursor {
   private nextKeyless = 0;
   private pumping = false;
   private pumpAgain = false;
-  private timer: NodeJS.Timeout | undefined;
-  private readonly deadLetterRetries = new Set<NodeJS.Timeout>();
+  private timer: unknown;
+  private readonly deadLetterRetries = new Set<unknown>();
   private readonly unsubscribe: () => void;
   /** One function per cursor, so a member's set of credit waiters holds each cursor once. */
   private readonly wake = (): void => this.pump();
@@ -85,9 +88,9 @@ export class PartitionCursor {
   stop(): void {
     this.ownerNow?.unclaim(this);
     this.unsubscribe();
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.deps.timers.clearTimeout(this.timer);
     this.timer = undefined;
-    for (const retry of this.deadLetterRetries) clearTimeout(retry);
+    for (const retry of this.deadLetterRetries) this.deps.timers.clearTimeout(retry);
     this.deadLetterRetries.clear();
   }
 
@@ -420,7 +423,7 @@ export class PartitionCursor {
       // Not lost: the offset stays parked below the commit and the dead letter is retried. Redelivering it
       // instead would hand it over more than maxDeliveries times.
       this.deps.logger.error('dead-letter append failed; retrying', { group: this.group, partition: this.partition.id, offset, error: failure });
-      const retry = setTimeout(() => {
+      const retry = this.deps.timers.setTimeout(() => {
         this.deadLetterRetries.delete(retry);
         void this.moveToDeadLetter(offset, error, deliveries).then(() => this.afterSettle());
       }, deadLetterRetryMs);
@@ -429,12 +432,12 @@ export class PartitionCursor {
   }
 
   private armTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.deps.timers.clearTimeout(this.timer);
     this.timer = undefined;
     let earliest = Infinity;
     for (const entry of this.ledger.waiting.values()) earliest = Math.min(earliest, entry.dueAtMs);
     if (earliest === Infinity) return;
-    this.timer = setTimeout(() => {
+    this.timer = this.deps.timers.setTimeout(() => {
       this.timer = undefined;
       this.pump();
     }, Math.max(0, earliest - this.deps.clock()));

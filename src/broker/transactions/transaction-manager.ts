@@ -393,7 +393,7 @@ export class TransactionManager {
         } catch (error) {
           if (this.closing) return; // re-applied on the next start
           this.deps.logger.warn('commit append failed; retrying', { transaction: id, topic, partition, error });
-          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          await new Promise((resolve) => this.deps.environment.timers.setTimeout(resolve, delayMs));
         }
       }
       this.deps.faults?.afterCommitAppend?.(id, ++appended);

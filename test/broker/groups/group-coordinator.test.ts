@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { startBroker, type Broker } from '../../../src/broker/index.js';
+import { encodeRecordBatch } from '../../../src/protocol/record-batch.js';
 import { tempDir } from '../../../bench/lib/temp-dir.js';
 import { RawMember } from '../../helpers/raw-member.js';
 
@@ -55,5 +56,31 @@ describe('group coordinator', () => {
     expect((assignment as { partitions?: unknown }).partitions).toEqual([{ topic: 'audit', partition: 0 }]);
     const described = await second.client.request({ type: 'describeGroup', group: 'cart' });
     expect(described.body.lag.map((lag: { topic: string }) => lag.topic)).toEqual(['audit']);
+  });
+});
+
+describe('redelivery on the broker clock', () => {
+  it('redelivers a nacked message when the broker timers reach its backoff, however long real time waits before that', async () => {
+    const clock = new SimulatedClock();
+    const dir = await tempDir();
+    const broker = await startBroker({ port: 0, dataDir: dir.path, logLevel: 'silent', timers: clock, clock: () => clock.now() });
+    try {
+      await broker.topics.create('orders', 1);
+      const member = await RawMember.join({ url: broker.url, group: 'cart', topic: 'orders', sessionTimeoutMs: 120_000, retryBackoffMs: [60_000] }); // the session outlasts the backoff: no heartbeats here
+      await member.client.request({ type: 'produce', entries: [{ topic: 'orders', partition: 0, batch: encodeRecordBatch([{ value: 'flaky' }], { now: 1 }) }] });
+      await member.client.waitFor((frame) => frame.type === 'deliver');
+      await member.client.request({ type: 'nack', group: 'cart', memberId: member.id, topic: 'orders', partition: 0, offset: 0, error: 'not yet' });
+      const redelivered = () => member.client.frames.some((frame) => frame.type === 'deliver' && frame.deliveryCount === 2);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      clock.increment(59_999);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(redelivered()).toBe(false);
+      clock.increment(1);
+      await member.client.waitFor((frame) => frame.type === 'deliver' && frame.deliveryCount === 2);
+      member.client.close();
+    } finally {
+      await broker.close();
+      await dir.remove();
+    }
   });
 });

@@ -4,8 +4,16 @@
  * that matches one of them is a duplicate and is answered with its original
  * offsets; a batch whose sequence does not follow the last one is out of order.
  * Rebuilt from the batch headers of the newest segments after a restart.
+ *
+ * Commit batches of transactions (transactional bit set) are kept in a table
+ * of their own: each transaction stamps its commit with a producer id of its
+ * own, used once, and a busy transactional workload would otherwise push
+ * every ordinary producer out of the shared bound within seconds — and a
+ * producer retrying after that would have its batch stored twice. A commit's
+ * entry is needed only until its transaction is marked applied (a re-applied
+ * commit after a crash is the newest of them), so the same bound is plenty.
  */
-import type { BatchHeader } from '../protocol/record-batch.js';
+import { batchAttribute, type BatchHeader } from '../protocol/record-batch.js';
 
 export const retainedBatchesPerProducer = 5; // Kafka's window: a client keeps at most 5 batches in flight
 export const maxProducersPerPartition = 10_000; // least recently used producers are forgotten past this
@@ -29,9 +37,10 @@ export type SequenceVerdict =
 
 export class ProducerStateTable {
   private readonly producers = new Map<number, ProducerEntry>();
+  private readonly commits = new Map<number, ProducerEntry>();
 
   check(header: BatchHeader): SequenceVerdict {
-    const entry = this.producers.get(header.producerId);
+    const entry = this.tableOf(header).get(header.producerId);
     if (!entry || header.producerEpoch > entry.epoch) return { kind: 'append' };
     if (header.producerEpoch < entry.epoch) return { kind: 'fenced', currentEpoch: entry.epoch };
     const lastSequence = header.baseSequence + header.recordCount - 1;
@@ -45,27 +54,32 @@ export class ProducerStateTable {
   }
 
   record(header: BatchHeader, baseOffset: number): void {
+    const table = this.tableOf(header);
     const id = header.producerId;
-    let entry = this.producers.get(id);
-    if (entry) this.producers.delete(id); // re-insert: Map order is least recently used first
+    let entry = table.get(id);
+    if (entry) table.delete(id); // re-insert: Map order is least recently used first
     if (!entry || header.producerEpoch > entry.epoch) entry = { epoch: header.producerEpoch, batches: [] };
     entry.batches.push({ baseSequence: header.baseSequence, lastSequence: header.baseSequence + header.recordCount - 1, baseOffset });
     if (entry.batches.length > retainedBatchesPerProducer) entry.batches.shift();
-    this.producers.set(id, entry);
-    if (this.producers.size > maxProducersPerPartition) {
-      this.producers.delete(this.producers.keys().next().value!);
-    }
+    table.set(id, entry);
+    if (table.size > maxProducersPerPartition) table.delete(table.keys().next().value!);
   }
 
   /** Replays stored batch headers (oldest first) after recovery. */
   rebuild(headers: readonly BatchHeader[]): void {
     this.producers.clear();
+    this.commits.clear();
     for (const header of headers) {
       if (header.producerId >= 0) this.record(header, header.baseOffset);
     }
   }
 
+  /** Producers and transaction commits remembered. */
   get size(): number {
-    return this.producers.size;
+    return this.producers.size + this.commits.size;
+  }
+
+  private tableOf(header: BatchHeader): Map<number, ProducerEntry> {
+    return (header.attributes & batchAttribute.transactional) !== 0 ? this.commits : this.producers;
   }
 }

@@ -62,7 +62,7 @@ const scenarios: Record<string, (quick: boolean, outDir: string) => Promise<{ js
   txn: async (quick) => {
     const options = quick ? { ...defaultTxnBenchOptions, runs: 1, durationMs: 2_000, openTransactions: 20_000 } : defaultTxnBenchOptions;
     const result = await txnBench(options);
-    const { throughput, memory } = result;
+    const { throughput, memory, actorFloor } = result;
     const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
     const markdown = [
       `Committed transactions (one 100 B message each, flush: sync, ${options.partitions} partitions, ${options.producers} producers × ${options.lanes} in flight, median of ${options.runs} run(s) of ${options.durationMs} ms)`,
@@ -72,6 +72,8 @@ const scenarios: Record<string, (quick: boolean, outDir: string) => Promise<{ js
       `| ${formatRate(throughput.txnPerSecond)} | ${throughput.runsTxnPerSecond.map(formatRate).join(', ')} | ${throughput.brokerCpuUsPerTxn.map((us) => `${us.toFixed(0)} µs`).join(', ')} |`,
       '',
       `${memory.openTransactions} open transactions (one half message each, opened in ${memory.openSeconds.toFixed(1)} s): broker RSS ${mib(memory.rssBytes)} (${mib(memory.rssBeforeBytes)} before, peak ${mib(memory.peakRssBytes)})`,
+      '',
+      `The transaction actor alone (its machine with no-op I/O, start → half → commit → recorded, no sockets or storage): ${actorFloor.usPerTransaction.toFixed(1)} µs per transaction (runs ${actorFloor.runsUs.map((us) => us.toFixed(1)).join(', ')}), so at most ${formatRate(1e6 / actorFloor.usPerTransaction)} txn/s per core for the actors alone.`,
     ].join('\n');
     return { json: { options, ...result }, markdown };
   },

@@ -5,12 +5,15 @@
  *    outcome and the commit append fsynced before the commit is answered),
  *    from producers in worker threads; median of `runs`;
  *  - memory: the broker's resident set with `openTransactions` transactions
- *    begun and holding one half message each, never ended.
+ *    begun and holding one half message each, never ended;
+ *  - the actor floor: the transaction actor's own cost per committed
+ *    transaction, without any I/O (lib/actor-floor.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { connect } from '../src/client/index.js';
+import { measureActorFloor, type ActorFloor } from './lib/actor-floor.js';
 import { spawnBroker } from './lib/broker-process.js';
 import { formatRate, median } from './lib/stats.js';
 import { tempDir } from './lib/temp-dir.js';
@@ -24,6 +27,7 @@ export interface TxnBenchResult {
   /** brokerCpuUsPerTxn: the broker process's CPU time (user + system) per committed transaction — the ceiling on a core of its own is 1e6 / it. */
   throughput: { runsTxnPerSecond: number[]; txnPerSecond: number; brokerCpuUsPerTxn: number[] };
   memory: { openTransactions: number; rssBytes: number; rssBeforeBytes: number; peakRssBytes: number; openSeconds: number };
+  actorFloor: ActorFloor;
 }
 
 function runWorker(input: TxnWorkerInput): Promise<TxnWorkerResult> {
@@ -108,5 +112,7 @@ async function memory(options: TxnBenchOptions): Promise<TxnBenchResult['memory'
 }
 
 export async function txnBench(options: TxnBenchOptions = defaultTxnBenchOptions): Promise<TxnBenchResult> {
-  return { throughput: await throughput(options), memory: await memory(options) };
+  const actorFloor = measureActorFloor();
+  process.stdout.write(`  transaction actor alone (no I/O): ${actorFloor.usPerTransaction.toFixed(1)} µs per committed transaction\n`);
+  return { throughput: await throughput(options), memory: await memory(options), actorFloor };
 }

@@ -10,7 +10,7 @@ import type { Client } from '../client/index.js';
 import type { TransactionState } from '../protocol/frames.js';
 import { beginAndSend, sends } from './command-parts.js';
 import { result, type InvariantResult } from './invariant-result.js';
-import type { CheckPlan, VerifyModel } from './model.js';
+import type { CheckedTransaction, CheckPlan, VerifyModel } from './model.js';
 import type { VerifyWorld } from './world.js';
 
 type VerifyCommand = fc.AsyncCommand<VerifyModel, VerifyWorld>;
@@ -42,6 +42,34 @@ const allowedStates: Record<CheckPlan['outcome'], TransactionState[]> = {
 };
 const finalState: Record<CheckPlan['outcome'], TransactionState> = { commit: 'committed', rollback: 'rolledBack', unknown: 'parked' };
 
+/** Notes a state read for `txn`: true once it is at its plan's end (a committed one's messages join the expected ones). */
+function noteState(model: VerifyModel, txn: CheckedTransaction, state: TransactionState): boolean {
+  const { id, values, plan } = txn;
+  if (!allowedStates[plan.outcome].includes(state)) {
+    model.transactionProblems.push(`${id} (${plan.unknownAnswers} × unknown, then ${plan.outcome}) is ${state}`);
+    return true; // judged: nothing more to learn from it
+  }
+  if (state !== finalState[plan.outcome]) return false;
+  if (state === 'committed') model.committedTransactions.push(values);
+  return true;
+}
+
+function forget(model: VerifyModel, txn: CheckedTransaction): void {
+  model.checkedTransactions.splice(model.checkedTransactions.indexOf(txn), 1);
+}
+
+/**
+ * Reads each transaction left to the check-back once and keeps only those
+ * not yet at their plan's end. Called between rounds: the broker remembers
+ * only its latest ended transactions (maxEndedRemembered), so a long run
+ * must read an outcome before it is forgotten.
+ */
+export async function settleCheckedTransactions(client: Client, model: VerifyModel): Promise<void> {
+  for (const txn of [...model.checkedTransactions]) { // the list grows while this awaits
+    if (noteState(model, txn, await client.transactionStatus(txn.id))) forget(model, txn);
+  }
+}
+
 /**
  * Reads the state of every transaction left to the check-back (waiting up
  * to `waitMs` for each to reach its plan's end) and checks it is one its
@@ -50,19 +78,19 @@ const finalState: Record<CheckPlan['outcome'], TransactionState> = { commit: 'co
  * and delivered. Call before waiting for the groups to catch up.
  */
 export async function checkTransactionOutcomes(client: Client, model: VerifyModel, waitMs: number): Promise<InvariantResult> {
-  const problems: string[] = [];
   const deadline = Date.now() + waitMs;
-  for (const { id, values, plan } of model.checkedTransactions) {
-    let state = await client.transactionStatus(id);
-    while (state !== finalState[plan.outcome] && allowedStates[plan.outcome].includes(state) && Date.now() < deadline) {
+  for (const txn of [...model.checkedTransactions]) {
+    let state = await client.transactionStatus(txn.id);
+    while (!noteState(model, txn, state) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      state = await client.transactionStatus(id);
+      state = await client.transactionStatus(txn.id);
     }
-    if (!allowedStates[plan.outcome].includes(state)) problems.push(`${id} (${plan.unknownAnswers} × unknown, then ${plan.outcome}) is ${state}`);
-    else if (waitMs > 0 && state !== finalState[plan.outcome]) problems.push(`${id} (${plan.unknownAnswers} × unknown, then ${plan.outcome}) is still ${state} after ${waitMs} ms`);
-    if (state === 'committed') model.committedTransactions.push(values);
+    if (waitMs > 0 && state !== finalState[txn.plan.outcome] && allowedStates[txn.plan.outcome].includes(state)) {
+      model.transactionProblems.push(`${txn.id} (${txn.plan.unknownAnswers} × unknown, then ${txn.plan.outcome}) is still ${state} after ${waitMs} ms`);
+    }
+    forget(model, txn);
   }
-  return result('a transaction left to the check-back ends only as its answers allow (unknown × n, then commit / rollback; for ever unknown: parked)', problems);
+  return result('a transaction left to the check-back ends only as its answers allow (unknown × n, then commit / rollback; for ever unknown: parked)', model.transactionProblems);
 }
 
 const plan = fc.oneof(

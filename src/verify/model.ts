@@ -57,8 +57,10 @@ export class VerifyModel {
   readonly committedTransactions: string[][] = [];
   /** Values of transactions rolled back, or never ended: they must never be visible. */
   readonly invisibleValues = new Set<string>();
-  /** Transactions left to the check-back with a plan of answers. */
+  /** Transactions left to the check-back with a plan of answers, until their state was read at the plan's end. */
   readonly checkedTransactions: CheckedTransaction[] = [];
+  /** Checked transactions seen in a state their answers do not allow (or not at their end in time). */
+  readonly transactionProblems: string[] = [];
   readonly groups = new Map<string, GroupRecord>();
   /** Broker lifetime: 0 until the first restart. */
   epoch = 0;

@@ -6,7 +6,7 @@
  * nothing else.
  */
 import fc from 'fast-check';
-import { checkTransactionOutcomes } from './check-back-commands.js';
+import { checkTransactionOutcomes, settleCheckedTransactions } from './check-back-commands.js';
 import { verifyCommands } from './commands.js';
 import { result } from './invariant-result.js';
 import { allCaughtUp, checkDeliveryInvariants, readDeadLetters, type DeadLetters } from './delivery-invariants.js';
@@ -73,6 +73,7 @@ export async function runVerification(options: VerifyOptions): Promise<VerifyRep
       const [sequence] = fc.sample(fc.commands(verifyCommands, { maxCommands: commandsPerRound }), { seed: options.seed + round, numRuns: 1 });
       await fc.asyncModelRun(() => ({ model: world.model, real: world }), sequence!);
       commands += [...sequence!].length;
+      await settleCheckedTransactions(world.client, world.model);
       options.onProgress?.({ elapsedMs: Date.now() - started, durationMs: options.durationMs, commands });
     }
     // A live broker's check-back may come minutes later: transactions left to it are only checked for what their answers allow.

@@ -30,24 +30,40 @@ export function socketConstructor(): Promise<SocketConstructor> {
     const WebSocket = module.default;
     return class extends WebSocket {
       constructor(url: string) {
-        super(url, { generateMask: (mask) => nonZeroMask(new Uint8Array(mask.buffer as ArrayBuffer, mask.byteOffset, 4)) });
+        super(url, { generateMask: (mask) => maskKeys.fill(mask) });
       }
     } as unknown as SocketConstructor;
   });
   return wsPackage;
 }
 
+/** Random bytes drawn at once for masking keys: one draw serves 2048 frames (ws's own default does the same). */
+const maskPoolBytes = 8 * 1024;
+
 /**
- * A random masking key that is never all zeros: with a zero key `ws` skips
- * masking and keeps a reference to the caller's buffer instead of a masked
- * copy — and the connection reuses the buffer of produce frames, so a frame
- * still waiting in the socket (writes are coalesced until the next tick)
- * would be overwritten by the next one.
+ * Masking keys from a pool of random bytes, never all zeros: with a zero key
+ * `ws` skips masking and keeps a reference to the caller's buffer instead of
+ * a masked copy — and the connection reuses the buffer of produce frames, so
+ * a frame still waiting in the socket (writes are coalesced until the next
+ * tick) would be overwritten by the next one.
  */
-export function nonZeroMask(mask: Uint8Array<ArrayBuffer>): void {
-  do crypto.getRandomValues(mask);
-  while ((mask[0]! | mask[1]! | mask[2]! | mask[3]!) === 0);
+export class MaskKeys {
+  private readonly pool = new Uint8Array(maskPoolBytes);
+  private next = maskPoolBytes;
+
+  /** Writes a fresh key into the first 4 bytes of `mask`. */
+  fill(mask: Uint8Array): void {
+    do {
+      if (this.next === maskPoolBytes) {
+        crypto.getRandomValues(this.pool);
+        this.next = 0;
+      }
+      for (let i = 0; i < 4; i++) mask[i] = this.pool[this.next++]!;
+    } while ((mask[0]! | mask[1]! | mask[2]! | mask[3]!) === 0);
+  }
 }
+
+const maskKeys = new MaskKeys();
 
 function ignore(): void {}
 

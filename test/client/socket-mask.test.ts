@@ -1,20 +1,29 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { nonZeroMask, socketConstructor } from '../../src/client/socket.js';
+import { MaskKeys, socketConstructor } from '../../src/client/socket.js';
 
 describe('client frame masking', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('draws again until the masking key is not all zeros (ws would keep a reference to the reused frame buffer)', () => {
-    const draws = [[0, 0, 0, 0], [0, 0, 0, 0], [1, 0, 0, 7]];
+  it('takes keys from one random draw of 8 KiB, skips all-zero ones (ws would keep a reference to the reused frame buffer), and draws again when it is used up', () => {
+    let draw = 0;
     const random = vi.spyOn(crypto, 'getRandomValues').mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {
-      (array as unknown as Uint8Array).set(draws.shift()!);
+      const pool = array as unknown as Uint8Array;
+      pool.fill(0);
+      if (draw++ === 0) pool.set([1, 0, 0, 7, 2, 2, 2, 2], 8); // keys 0 and 1 are all zeros
+      else pool.set([9, 9, 9, 9]);
       return array;
     });
+    const keys = new MaskKeys();
     const mask = new Uint8Array(4);
-    nonZeroMask(mask);
+    keys.fill(mask);
     expect([...mask]).toEqual([1, 0, 0, 7]);
-    expect(random).toHaveBeenCalledTimes(3);
+    keys.fill(mask);
+    expect([...mask]).toEqual([2, 2, 2, 2]);
+    expect(random).toHaveBeenCalledTimes(1);
+    keys.fill(mask); // the rest of the first draw is zeros: used up, drawn again
+    expect([...mask]).toEqual([9, 9, 9, 9]);
+    expect(random).toHaveBeenCalledTimes(2);
   });
 
   it('masks every frame a ws client socket sends with such a key', async () => {
@@ -27,7 +36,7 @@ describe('client frame masking', () => {
     const random = vi.spyOn(crypto, 'getRandomValues');
     socket.send(new Uint8Array([1, 2, 3]));
     expect([...(await received)]).toEqual([1, 2, 3]);
-    expect(random).toHaveBeenCalled();
+    expect(random).toHaveBeenCalled(); // the first frame draws the pool
     socket.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });

@@ -1,0 +1,82 @@
+/**
+ * A commit is re-applied on start when the half log holds its outcome but
+ * not the mark that its messages are in their partitions. The re-apply
+ * must store them once however much the partitions took in meanwhile: the
+ * mark can be lost to a failed half-log sync long before the next start.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SimulatedClock } from 'xstate';
+import { startBroker, type Broker } from '../../../src/broker/index.js';
+import { connect, type Client } from '../../../src/client/index.js';
+import type { HalfRecord } from '../../../src/broker/transactions/half-log.js';
+import { defaultTransactionLimits } from '../../../src/broker/transactions/transaction-limits.js';
+import { tempDir } from '../../../bench/lib/temp-dir.js';
+import { HalfLogFaults } from '../../helpers/half-log-faults.js';
+
+const topic = 'orders';
+const group = 'order-service';
+/** Small segments, so a few plain batches roll the partition past the commit batch. */
+const segmentBytes = 1024;
+const transactions = { checkAfterMs: 60_000, checkIntervalMs: 60_000, maxChecks: 3, timeoutMs: 600_000, checkTimeoutMs: 3_000 };
+const isApplied = (record: HalfRecord) => record.k === 'a';
+
+interface Node { broker: Broker; clock: SimulatedClock; client: Client }
+
+async function startNode(dataDir: string): Promise<Node> {
+  const clock = new SimulatedClock();
+  const broker = await startBroker({ port: 0, dataDir, logLevel: 'silent', timers: clock, transactions });
+  const client = await connect(broker.url, { clientId: 'commit-reapply' });
+  await client.createTopic(topic, { partitions: 1, segmentBytes });
+  return { broker, clock, client };
+}
+
+describe('re-applying a commit on start', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>> | undefined;
+  let node: Node | undefined;
+
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await node?.client.close();
+    await node?.broker.close();
+    await dir?.remove();
+  });
+
+  /** Every value in the partition: a fetch answers from one segment, so page through them. */
+  const values = async (): Promise<unknown[]> => {
+    const found: unknown[] = [];
+    for (let offset = 0; ;) {
+      const page = await node!.client.fetch(topic, 0, offset, { maxBytes: 1 << 20 });
+      if (page.records.length === 0) return found;
+      found.push(...page.records.map((record) => record.value));
+      offset = page.records[page.records.length - 1]!.offset + 1;
+    }
+  };
+
+  it('stores the messages of a commit whose applied mark was lost once, after the partition rolled past them', async () => {
+    dir = await tempDir();
+    node = await startNode(dir.path);
+    const producer = node.client.transactionProducer({ group, checkLocalTransaction: () => 'unknown' });
+    await producer.ready;
+    const faults = new HalfLogFaults(dir.path);
+    faults.failSync({ covering: isApplied, dropUnsynced: true });
+    const tx = await producer.begin();
+    await tx.send(topic, { value: 'committed' });
+    await tx.commit();
+    // A later write waits for the half log to be reopened after the failed sync of the mark.
+    const next = await producer.begin();
+    await next.send(topic, { value: 'rolled back' });
+    expect(faults.failures).toBe(1);
+    // The broker runs on for a while; the rollback's record is written after anything due meanwhile.
+    node.clock.increment(defaultTransactionLimits.applyRetryMaxMs);
+    await next.rollback();
+
+    const plain = node.client.producer();
+    for (let i = 0; i < 4; i++) await plain.send(topic, { value: 'x'.repeat(segmentBytes / 2) });
+    vi.restoreAllMocks();
+    await node.client.close();
+    await node.broker.close();
+
+    node = await startNode(dir.path);
+    expect((await values()).filter((value) => value === 'committed')).toHaveLength(1);
+  });
+});

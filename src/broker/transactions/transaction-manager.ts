@@ -60,6 +60,8 @@ export class TransactionManager {
   private readonly limits: TransactionLimits;
   private readonly machine;
   private readonly applying = new Set<Promise<void>>();
+  /** Timers of applied marks to write again (markApplied). */
+  private readonly markRetries = new Set<unknown>();
   private closing = false;
 
   private constructor(private readonly halfLog: HalfLog, private readonly deps: TransactionDeps) {
@@ -219,6 +221,8 @@ export class TransactionManager {
   async close(): Promise<void> {
     this.closing = true;
     this.dispatcher.close();
+    for (const timer of this.markRetries) this.deps.environment.timers.clearTimeout(timer);
+    this.markRetries.clear();
     await Promise.all([...this.applying]);
     for (const txn of this.live.values()) txn.actor.stop();
     await this.halfLog.close();
@@ -398,7 +402,26 @@ export class TransactionManager {
       }
       this.deps.faults?.afterCommitAppend?.(id, ++appended);
     }
-    this.halfLog.write(id, [{ k: 'a' }]).catch((error: unknown) => this.deps.logger.warn('could not mark a commit applied; it is re-applied (idempotently) on restart', { transaction: id, error }));
+    this.markApplied(id, this.limits.applyRetryMs);
+  }
+
+  /**
+   * Records that a commit's messages are all in their partitions, retrying
+   * until the mark is in the half log: a commit without it is re-applied at
+   * the next start, and a partition recognises the re-applied batches as
+   * duplicates only while they are in its newest segments (producer state
+   * is rebuilt from those), so a mark missing for long stores them twice.
+   */
+  private markApplied(id: string, delayMs: number): void {
+    this.halfLog.write(id, [{ k: 'a' }]).catch((error: unknown) => {
+      if (this.closing) return; // the next start re-applies the commit
+      this.deps.logger.warn('could not mark a commit applied; retrying', { transaction: id, error, retryInMs: delayMs });
+      const timer = this.deps.environment.timers.setTimeout(() => {
+        this.markRetries.delete(timer);
+        this.markApplied(id, Math.min(delayMs * 2, this.limits.applyRetryMaxMs));
+      }, delayMs);
+      this.markRetries.add(timer);
+    });
   }
 
   private writeMarkers(txn: Transaction, records: HalfRecord[]): void {

@@ -1,0 +1,66 @@
+/**
+ * Retention may delete messages a group still has to redeliver (its
+ * members were gone while the log grew). The group must move on to what
+ * the log still holds, as it does for messages deleted before their first
+ * delivery, instead of trying to read below the log's start for ever.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startBroker, type Broker } from '../../../src/broker/index.js';
+import { encodeRecordBatch } from '../../../src/protocol/record-batch.js';
+import { RawClient, type ServerFrameSeen } from '../../helpers/raw-client.js';
+import { RawMember } from '../../helpers/raw-member.js';
+import { tempDir } from '../../../bench/lib/temp-dir.js';
+
+const topic = 'events';
+const group = 'audit';
+/** Small segments and a small size bound: a few batches make retention delete the oldest segments. */
+const segmentBytes = 1024;
+const retentionBytes = 2 * segmentBytes;
+
+describe('redeliveries that retention deleted', () => {
+  let broker: Broker | undefined;
+  let admin: RawClient | undefined;
+  let dir: Awaited<ReturnType<typeof tempDir>> | undefined;
+  const members: RawMember[] = [];
+
+  afterEach(async () => {
+    for (const member of members.splice(0)) member.client.close();
+    admin?.close();
+    await broker?.close();
+    await dir?.remove();
+  });
+
+  const produce = (value: string) => admin!.request({ type: 'produce', entries: [{ topic, partition: 0, batch: encodeRecordBatch([{ value }], { now: Date.now() }) }] });
+  const join = async () => {
+    const member = await RawMember.join({ url: broker!.url, group, topic, sessionTimeoutMs: 60_000 });
+    members.push(member);
+    return member;
+  };
+  const until = async (condition: () => Promise<boolean>) => {
+    for (let tries = 0; !(await condition()); tries++) {
+      if (tries > 500) throw new Error('condition not met within 5 s');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  const isDeliver = (frame: ServerFrameSeen) => frame.type === 'deliver';
+
+  it('delivers what the log still holds once retention deleted the offsets waiting for redelivery', async () => {
+    dir = await tempDir();
+    broker = await startBroker({ port: 0, dataDir: dir.path, logLevel: 'silent', retentionCheckIntervalMs: 10 });
+    admin = await RawClient.greeted(broker.url);
+    await admin.request({ type: 'createTopic', topic, partitions: 1, config: { segmentBytes, retentionBytes } });
+    await produce('first');
+    const lost = await join();
+    await lost.client.waitFor(isDeliver);
+    lost.terminate(); // everything it held waits for the next member
+    await until(async () => (await admin!.request({ type: 'describeGroup', group })).body.members.length === 0);
+
+    for (let i = 0; i < 6; i++) await produce(`later-${i}`.padEnd(segmentBytes / 2, '.'));
+    const startOffset = async () => (await admin!.request({ type: 'describeTopic', topic })).body.partitions[0].startOffset as number;
+    await until(async () => (await startOffset()) > 0);
+
+    const next = await join();
+    const deliver = await next.client.waitFor(isDeliver);
+    expect(deliver).toMatchObject({ ranges: [await startOffset(), expect.any(Number)], deliveryCount: 1 });
+  });
+});

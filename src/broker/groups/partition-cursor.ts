@@ -190,6 +190,10 @@ export class PartitionCursor {
    */
   private async deliverDue(): Promise<boolean> {
     if (this.ledger.waiting.size === 0) return false;
+    if (this.forgetDeletedRedeliveries()) {
+      this.afterSettle();
+      return true;
+    }
     const now = this.deps.clock();
     const waiting = [...this.ledger.waiting.keys()].sort((a, b) => a - b);
     const blockedKeys = new Set<string>();
@@ -232,6 +236,25 @@ export class PartitionCursor {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Drops waiting offsets below the log's start: retention deleted them, so
+   * there is nothing left to redeliver (as skipTo does for offsets deleted
+   * before their first delivery). A read below the start would fail at
+   * every pump and hold back everything after them. True if any went.
+   */
+  private forgetDeletedRedeliveries(): boolean {
+    const startOffset = this.partition.startOffset;
+    let forgotten = 0;
+    for (const offset of this.ledger.waiting.keys()) {
+      if (offset >= startOffset) continue;
+      this.ledger.settle(offset);
+      this.keyOfOffset.delete(offset);
+      forgotten++;
+    }
+    if (forgotten > 0) this.deps.logger.warn('retention deleted messages waiting for redelivery', { group: this.group, partition: this.partition.id, forgotten, startOffset });
+    return forgotten > 0;
   }
 
   private async deliverNew(): Promise<boolean> {

@@ -7,7 +7,8 @@ import WebSocket from 'ws';
 import { decodeFrame, encodeFrame } from '../../src/protocol/codec.js';
 import { protocolVersion } from '../../src/protocol/limits.js';
 
-export interface ServerFrameSeen { type: string; id?: number; code?: string; message?: string; body?: any }
+/** Any frame the broker sent, as decoded: the fields every frame may carry, and whatever else its type has. */
+export interface ServerFrameSeen { type: string; id?: number; code?: string; message?: string; body?: any; [field: string]: any }
 
 export class RawClient {
   readonly frames: ServerFrameSeen[] = [];

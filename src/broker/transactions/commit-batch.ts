@@ -1,22 +1,27 @@
 /**
  * The batch a commit appends to one target partition: every half message of
  * the transaction for that partition, in the order they were sent, as ONE
- * batch marked transactional, stamped with the transaction's own producer id
+ * batch (records copied byte for byte) marked transactional, stamped with the transaction's own producer id
  * (epoch 0, base sequence 0). Appending it again after a crash is answered by
  * the partition's idempotent-producer table as a duplicate, so a re-applied
  * commit never stores anything twice.
  */
 import { crc32 } from '../../protocol/crc32.js';
-import { batchAttribute, decodeRecords, encodeRecordBatch } from '../../protocol/record-batch.js';
+import { batchAttribute, batchHeaderBytes, mergeBatches, mergedRecordGrowthBytes } from '../../protocol/record-batch.js';
 import type { HalfEntry } from './half-log.js';
 
 const crcStart = 21;
 
-/** Groups entries by partition, keeping send order; key `<topic>\0<partition>`. */
+/** `<topic>\0<partition>`: the key of a transaction's target partition. */
+export function partitionKeyOf(entry: { topic: string; partition: number }): string {
+  return `${entry.topic}\u0000${entry.partition}`;
+}
+
+/** Groups entries by partition (partitionKeyOf), keeping send order. */
 export function entriesByPartition(entries: readonly HalfEntry[]): Map<string, HalfEntry[]> {
   const byPartition = new Map<string, HalfEntry[]>();
   for (const entry of entries) {
-    const key = `${entry.topic}\u0000${entry.partition}`;
+    const key = partitionKeyOf(entry);
     const list = byPartition.get(key);
     if (list) list.push(entry);
     else byPartition.set(key, [entry]);
@@ -24,10 +29,19 @@ export function entriesByPartition(entries: readonly HalfEntry[]): Map<string, H
   return byPartition;
 }
 
-export function commitBatch(entries: readonly HalfEntry[], producerId: number, now: number): Uint8Array {
+export function commitBatch(entries: readonly HalfEntry[], producerId: number): Uint8Array {
   if (entries.length === 1) return restamp(entries[0]!.batch, producerId);
-  const records = entries.flatMap((entry) => decodeRecords(entry.batch));
-  return encodeRecordBatch(records, { now, producer: { producerId, producerEpoch: 0, baseSequence: 0 }, transactional: true });
+  return mergeBatches(entries.map((entry) => entry.batch), { producer: { producerId, producerEpoch: 0, baseSequence: 0 }, transactional: true });
+}
+
+/**
+ * The most bytes the commit batch of one partition can take, given the half
+ * batches it will hold (mergeBatches' bound): a transaction is refused a
+ * half message that would take it past maxBatchBytes, since the batch must
+ * pass the same limits as any other when the log is read back.
+ */
+export function commitBatchBoundBytes(batchBytes: number, batches: number, records: number): number {
+  return batches === 1 ? batchBytes : batchHeaderBytes + (batchBytes - batches * batchHeaderBytes) + records * mergedRecordGrowthBytes;
 }
 
 /** A copy of one stored batch with the transaction's producer fields and the transactional bit; CRC recomputed. */

@@ -21,18 +21,18 @@ import type {
   CheckAnswer, ListTransactionsBody, ProduceEntry, TransactionOutcome, TransactionState, TransactionSummary, TxnBeginBody, TxnEndBody, TxnSendBody, TxnStatusBody,
 } from '../../protocol/frames.js';
 import { topicNamePattern } from '../../protocol/limits.js';
-import { checkBatch, readBatchHeader } from '../../protocol/record-batch.js';
+import { checkBatch, readBatchHeader, recordFramingError } from '../../protocol/record-batch.js';
 import type { Logger } from '../../logger.js';
 import type { ActorEnvironment } from '../actor-environment.js';
 import type { MetadataStore } from '../metadata-store.js';
 import type { ResolvedBrokerOptions } from '../options.js';
 import type { TopicRegistry } from '../topic-registry.js';
 import { CheckDispatcher } from './check-dispatcher.js';
-import { commitBatch, entriesByPartition } from './commit-batch.js';
+import { commitBatch, commitBatchBoundBytes, entriesByPartition, partitionKeyOf } from './commit-batch.js';
 import { HalfLog, type HalfEntry, type HalfRecord, type ReplayedTransaction } from './half-log.js';
 import { ProducerGroups, type ProducerConnection } from './producer-groups.js';
 import { assertTransactionLimits, defaultTransactionLimits, type TransactionLimits } from './transaction-limits.js';
-import { Transaction } from './transaction.js';
+import { Transaction, type PartitionHold } from './transaction.js';
 
 export interface TransactionFaults {
   /** Called after each partition append of a commit (fault-injection tests crash the broker here). */
@@ -309,13 +309,25 @@ export class TransactionManager {
     if (entries.length === 0 || entries.length > limits.maxEntriesPerRequest) throw new ActorMqError('INVALID_REQUEST', `entries must hold 1-${limits.maxEntriesPerRequest} batches`);
     let records = txn.recordCount;
     let bytes = txn.entryBytes;
+    const commits = new Map<string, PartitionHold>();
     for (const entry of entries) {
       const check = checkBatch(entry.batch, 0, limits, true);
       if (!check.ok) throw new ActorMqError(check.code, check.reason);
+      const framing = recordFramingError(entry.batch);
+      if (framing !== undefined) throw new ActorMqError('CORRUPT_BATCH', framing);
       if (autoCreateTopics && !this.deps.topics.get(entry.topic)) await this.deps.topics.create(entry.topic, defaultPartitions);
       this.deps.topics.partition(entry.topic, entry.partition); // UNKNOWN_TOPIC / UNKNOWN_PARTITION
       records += check.header.recordCount;
       bytes += entry.batch.length;
+      // The commit appends this partition's half messages as one batch: it must pass the limits of any batch.
+      const key = partitionKeyOf(entry);
+      const held = commits.get(key) ?? txn.holdFor(key);
+      const hold = { batches: held.batches + 1, bytes: held.bytes + entry.batch.length, records: held.records + check.header.recordCount };
+      commits.set(key, hold);
+      const commitBytes = commitBatchBoundBytes(hold.bytes, hold.batches, hold.records);
+      if (commitBytes > limits.maxBatchBytes || hold.records > limits.maxRecordsPerBatch) {
+        throw new ActorMqError('MESSAGE_TOO_LARGE', `transaction ${txn.id} would commit ${hold.records} messages (up to ${commitBytes} bytes) to ${entry.topic}/${entry.partition} in one batch, over maxBatchBytes ${limits.maxBatchBytes} or maxRecordsPerBatch ${limits.maxRecordsPerBatch}; nothing changed`);
+      }
     }
     if (records > this.limits.maxMessagesPerTransaction) throw new ActorMqError('TOO_MANY_TRANSACTIONS', `transaction ${txn.id} would hold ${records} messages, over maxMessagesPerTransaction ${this.limits.maxMessagesPerTransaction}`);
     if (bytes > this.limits.maxBytesPerTransaction) throw new ActorMqError('MESSAGE_TOO_LARGE', `transaction ${txn.id} would hold ${bytes} bytes, over maxBytesPerTransaction ${this.limits.maxBytesPerTransaction}`);
@@ -345,9 +357,7 @@ export class TransactionManager {
     // A small batch is a view into the frame it came in (and that into a larger socket buffer): copy it, so a
     // transaction kept for minutes holds its own bytes only.
     const batch = entry.batch.length <= smallBatchBytes ? new Uint8Array(entry.batch) : entry.batch;
-    txn.entries.push({ topic: entry.topic, partition: entry.partition, batch });
-    txn.entryBytes += entry.batch.length;
-    txn.recordCount += readBatchHeader(entry.batch).recordCount;
+    txn.add({ topic: entry.topic, partition: entry.partition, batch }, readBatchHeader(entry.batch).recordCount);
   }
 
   /**
@@ -385,11 +395,10 @@ export class TransactionManager {
   }
 
   private async applyNow(id: string, producerId: number, entries: readonly HalfEntry[]): Promise<void> {
-    const now = this.deps.options.clock();
     let appended = 0;
     for (const list of entriesByPartition(entries).values()) {
       const { topic, partition } = list[0]!;
-      const batch = commitBatch(list, producerId, now);
+      const batch = commitBatch(list, producerId);
       for (let delayMs = this.limits.applyRetryMs; ; delayMs = Math.min(delayMs * 2, this.limits.applyRetryMaxMs)) {
         try {
           await this.deps.topics.partition(topic, partition).append(batch, readBatchHeader(batch));

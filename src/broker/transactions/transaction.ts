@@ -9,6 +9,7 @@ import type { transactionMachine } from '../../../machines/transaction.machine.j
 import { ActorMqError } from '../../protocol/errors.js';
 import type { TransactionHistoryEntry, TransactionState, TransactionSummary } from '../../protocol/frames.js';
 import type { HalfEntry } from './half-log.js';
+import { partitionKeyOf } from './commit-batch.js';
 
 export const endStates: ReadonlySet<TransactionState> = new Set(['committed', 'rolledBack']);
 
@@ -21,6 +22,11 @@ export interface PendingCheck {
   timer: unknown;
 }
 
+/** What a transaction holds for one partition: its commit appends it as one batch. */
+export interface PartitionHold { batches: number; bytes: number; records: number }
+
+export const emptyHold: PartitionHold = { batches: 0, bytes: 0, records: 0 };
+
 interface EndWaiter { resolve(state: TransactionState): void; reject(error: unknown): void }
 
 export class Transaction {
@@ -30,6 +36,8 @@ export class Transaction {
   readonly entries: HalfEntry[] = [];
   entryBytes = 0;
   recordCount = 0;
+  /** Per partition key, what its commit batch will hold; made at the second half batch (one batch is its own hold, and most transactions hold one). */
+  private holds: Map<string, PartitionHold> | undefined;
   readonly history: TransactionHistoryEntry[] = [];
   state: TransactionState = 'open';
   pendingCheck: PendingCheck | undefined;
@@ -48,6 +56,26 @@ export class Transaction {
 
   get checks(): number {
     return this.actor.getSnapshot().context.checks;
+  }
+
+  /** Holds a half batch (after it is durable). */
+  add(entry: HalfEntry, records: number): void {
+    if (this.entries.length === 1) this.holds = new Map([[partitionKeyOf(this.entries[0]!), this.holdFor(partitionKeyOf(this.entries[0]!))]]);
+    this.entries.push(entry);
+    this.entryBytes += entry.batch.length;
+    this.recordCount += records;
+    if (this.holds) {
+      const key = partitionKeyOf(entry);
+      const held = this.holds.get(key) ?? emptyHold;
+      this.holds.set(key, { batches: held.batches + 1, bytes: held.bytes + entry.batch.length, records: held.records + records });
+    }
+  }
+
+  /** What the commit batch of partition `key` holds so far. */
+  holdFor(key: string): PartitionHold {
+    if (this.holds) return this.holds.get(key) ?? emptyHold;
+    const only = this.entries[0];
+    return only && partitionKeyOf(only) === key ? { batches: 1, bytes: only.batch.length, records: this.recordCount } : emptyHold;
   }
 
   get ended(): boolean {

@@ -11,6 +11,7 @@ import { connect, type Client } from '../../../src/client/index.js';
 import type { HalfRecord } from '../../../src/broker/transactions/half-log.js';
 import { defaultTransactionLimits } from '../../../src/broker/transactions/transaction-limits.js';
 import { tempDir } from '../../../bench/lib/temp-dir.js';
+import { readPartition } from '../../helpers/read-partition.js';
 import { HalfLogFaults } from '../../helpers/half-log-faults.js';
 
 const topic = 'orders';
@@ -41,16 +42,7 @@ describe('re-applying a commit on start', () => {
     await dir?.remove();
   });
 
-  /** Every value in the partition: a fetch answers from one segment, so page through them. */
-  const values = async (): Promise<unknown[]> => {
-    const found: unknown[] = [];
-    for (let offset = 0; ;) {
-      const page = await node!.client.fetch(topic, 0, offset, { maxBytes: 1 << 20 });
-      if (page.records.length === 0) return found;
-      found.push(...page.records.map((record) => record.value));
-      offset = page.records[page.records.length - 1]!.offset + 1;
-    }
-  };
+  const values = async (): Promise<unknown[]> => (await readPartition(node!.client, topic, 0, 1 << 20)).map((record) => record.value);
 
   it('stores the messages of a commit whose applied mark was lost once, after the partition rolled past them', async () => {
     dir = await tempDir();

@@ -24,16 +24,16 @@ import { PartitionLog, type LogOptions, type ReadResult } from '../storage/index
 import type { Logger } from '../logger.js';
 import { tell, type ActorEnvironment } from './actor-environment.js';
 import { ProducerStateTable } from './producer-state.js';
+import { readProducerSnapshot, writeProducerSnapshot } from './producer-snapshots.js';
 
 export interface AppendAnswer { baseOffset: number; duplicate: boolean }
-
-/** Segments replayed to rebuild producer state: enough to cover the 5-batch window of any live producer. */
-const producerStateSegments = 2;
 
 export class PartitionActor {
   readonly id: string;
   private log: PartitionLog | undefined;
   private readonly producers = new ProducerStateTable();
+  /** Producer state snapshots being written, in order (snapshotProducers). */
+  private snapshotWrites: Promise<void> = Promise.resolve();
   /** Reads stop here: only durable records are ever shown to consumers. */
   private durableEndOffset = 0;
   /**
@@ -216,9 +216,12 @@ export class PartitionActor {
       await previous.close().catch(() => undefined); // closing syncs what it still can; a failed log may refuse to close cleanly
       this.syncedEndOffset = previous.durableEndOffset;
     }
+    await this.snapshotWrites;
     const log = await PartitionLog.reopen(this.dir, this.logOptions, this.syncedEndOffset);
     try {
-      this.producers.rebuild(await log.recentBatchHeaders(producerStateSegments));
+      const snapshot = readProducerSnapshot(this.dir, log.endOffset);
+      this.producers.rebuild(snapshot?.state, await log.batchHeadersFrom(snapshot?.offset ?? log.startOffset));
+      log.onRoll = (endOffset) => this.snapshotProducers(endOffset);
     } catch (error) {
       await log.close().catch(() => undefined);
       throw error;
@@ -234,6 +237,15 @@ export class PartitionActor {
     const log = this.log;
     this.log = undefined;
     await log?.close();
+    await this.snapshotWrites;
+  }
+
+  /** Writes the producer state as of `endOffset` (the log just rolled); a failed write only means a longer replay at the next start. */
+  private snapshotProducers(endOffset: number): void {
+    const snapshot = { offset: endOffset, state: this.producers.state() };
+    this.snapshotWrites = this.snapshotWrites
+      .then(() => writeProducerSnapshot(this.dir, snapshot))
+      .catch((error: unknown) => this.logger.warn('could not write a producer state snapshot; the next start replays more of the log', { actor: this.id, offset: endOffset, error }));
   }
 }
 

@@ -3,7 +3,8 @@
  * and the last `retainedBatchesPerProducer` batches it appended. A resent batch
  * that matches one of them is a duplicate and is answered with its original
  * offsets; a batch whose sequence does not follow the last one is out of order.
- * Rebuilt from the batch headers of the newest segments after a restart.
+ * Rebuilt after a restart from the newest snapshot (producer-snapshots.ts)
+ * and the batch headers stored after it.
  *
  * Commit batches of transactions (transactional bit set) are kept in a table
  * of their own: each transaction stamps its commit with a producer id of its
@@ -27,6 +28,12 @@ interface AppendedBatch {
 interface ProducerEntry {
   epoch: number;
   batches: AppendedBatch[];
+}
+
+/** A table as plain data, least recently used first: per producer [id, epoch, [baseSequence, lastSequence, baseOffset] per retained batch]. */
+export interface ProducerTableState {
+  producers: Array<[number, number, Array<[number, number, number]>]>;
+  commits: Array<[number, number, Array<[number, number, number]>]>;
 }
 
 export type SequenceVerdict =
@@ -65,13 +72,25 @@ export class ProducerStateTable {
     if (table.size > maxProducersPerPartition) table.delete(table.keys().next().value!);
   }
 
-  /** Replays stored batch headers (oldest first) after recovery. */
-  rebuild(headers: readonly BatchHeader[]): void {
-    this.producers.clear();
-    this.commits.clear();
+  /** Replaces the table with `state` (a snapshot; none: empty), then replays the batch headers stored after it, oldest first. */
+  rebuild(state: ProducerTableState | undefined, headers: readonly BatchHeader[]): void {
+    for (const [table, entries] of [[this.producers, state?.producers ?? []], [this.commits, state?.commits ?? []]] as const) {
+      table.clear();
+      for (const [id, epoch, batches] of entries) {
+        table.set(id, { epoch, batches: batches.map(([baseSequence, lastSequence, baseOffset]) => ({ baseSequence, lastSequence, baseOffset })) });
+      }
+    }
     for (const header of headers) {
       if (header.producerId >= 0) this.record(header, header.baseOffset);
     }
+  }
+
+  /** The table as plain data, for a snapshot. */
+  state(): ProducerTableState {
+    const plain = (table: Map<number, ProducerEntry>) => [...table].map(([id, entry]): [number, number, Array<[number, number, number]>] => [
+      id, entry.epoch, entry.batches.map((b): [number, number, number] => [b.baseSequence, b.lastSequence, b.baseOffset]),
+    ]);
+    return { producers: plain(this.producers), commits: plain(this.commits) };
   }
 
   /** Producers and transaction commits remembered. */

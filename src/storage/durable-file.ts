@@ -6,7 +6,7 @@
 import { open, rename, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-export async function writeFileDurable(path: string, content: string): Promise<void> {
+export async function writeFileDurable(path: string, content: string | Uint8Array): Promise<void> {
   const temporary = `${path}.tmp`;
   const file = await open(temporary, 'w');
   try {

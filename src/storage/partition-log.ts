@@ -77,6 +77,12 @@ export interface AppendResult {
 }
 
 export class PartitionLog {
+  /**
+   * Called after each roll with the log's end then: every batch below it is
+   * in sealed, synced segments. Runs inside the append that rolled, before
+   * that batch is written, so the owner's state still matches the log's end.
+   */
+  onRoll: ((endOffset: number) => void) | undefined;
   private sealedBytes = 0;
   private closing: Promise<void> | null = null;
   private readonly retiring = new Set<Promise<void>>();
@@ -221,12 +227,13 @@ export class PartitionLog {
   }
 
   /** Headers of every batch in the newest `segmentCount` segments, oldest first (rebuilds producer state). */
-  async recentBatchHeaders(segmentCount: number): Promise<BatchHeader[]> {
+  /** Headers of the batches at or after `offset` (a segment's base offset, or the log's start), oldest first. */
+  async batchHeadersFrom(offset: number): Promise<BatchHeader[]> {
     this.assertOpen();
-    const recent = segmentCount > 0 ? this.segments.slice(-segmentCount) : [];
+    const recent = this.segments.filter((segment) => segment.nextOffset > offset);
     // All segments are held at once, so retention cannot close one before its turn.
     const perSegment = await Promise.all(recent.map((segment) => this.segmentHeaders(segment)));
-    return perSegment.flat();
+    return perSegment.flat().filter((header) => header.baseOffset >= offset);
   }
 
   /** Deletes whole oldest segments past retentionBytes / retentionMs (never the active one). */
@@ -281,6 +288,7 @@ export class PartitionLog {
     }
     this.segments.push(LogSegment.create(this.dir, sealed.nextOffset, this.options.indexIntervalBytes));
     this.sealedBytes += sealed.sizeBytes;
+    this.onRoll?.(sealed.nextOffset);
     this.logger.debug('rolled segment', { sealedBaseOffset: sealed.baseOffset, sealedBytes: sealed.sizeBytes, baseOffset: sealed.nextOffset });
   }
 

@@ -51,8 +51,23 @@ describe('ProducerStateTable', () => {
 
   it('rebuilds both from stored headers', () => {
     const table = new ProducerStateTable();
-    table.rebuild([{ ...header(3, 0, 2), baseOffset: 40 }, { ...header(9, 0, 1, { transactional: true }), baseOffset: 42 }]);
+    table.rebuild(undefined, [{ ...header(3, 0, 2), baseOffset: 40 }, { ...header(9, 0, 1, { transactional: true }), baseOffset: 42 }]);
     expect(table.check(header(3, 0, 2))).toEqual({ kind: 'duplicate', baseOffset: 40 });
     expect(table.check(header(9, 0, 1, { transactional: true }))).toEqual({ kind: 'duplicate', baseOffset: 42 });
+  });
+
+  it('rebuilds from its state as plain data (a snapshot) and the headers stored after it, keeping least recently used order', () => {
+    const table = new ProducerStateTable();
+    for (let id = 0; id < maxProducersPerPartition; id++) table.record(header(id, 0), id);
+    table.record(header(0, 1), 10_000); // producer 0 is now the most recently used
+    table.record(header(5, 0, 1, { transactional: true }), 10_001);
+    const restored = new ProducerStateTable();
+    restored.rebuild(structuredClone(table.state()), [{ ...header(7, 1), baseOffset: 10_002 }]);
+    expect(restored.check(header(0, 1))).toEqual({ kind: 'duplicate', baseOffset: 10_000 });
+    expect(restored.check(header(5, 0, 1, { transactional: true }))).toEqual({ kind: 'duplicate', baseOffset: 10_001 });
+    expect(restored.check(header(7, 1))).toEqual({ kind: 'duplicate', baseOffset: 10_002 });
+    restored.record(header(20_000, 0), 10_003); // one past the bound: the least recently used goes — producer 1, not producer 0
+    expect(restored.check(header(1, 0))).toEqual({ kind: 'append' });
+    expect(restored.check(header(0, 1))).toEqual({ kind: 'duplicate', baseOffset: 10_000 });
   });
 });

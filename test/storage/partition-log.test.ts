@@ -126,15 +126,19 @@ describe('PartitionLog', () => {
     expect(segmentFiles(dir)).toHaveLength(2);
   });
 
-  it('returns the headers of the newest segments, oldest first', async () => {
+  it('returns the headers of the batches from an offset on, oldest first, and tells its owner the end at each roll', async () => {
     const dir = await testDir();
     const batch = makeBatch(1);
     const log = await openLog(dir, logOptions(testClock(), { segmentBytes: batch.length * 2 }));
+    const rolls: number[] = [];
+    log.onRoll = (endOffset) => rolls.push(endOffset);
     for (let i = 0; i < 5; i++) log.append(makeBatch(1));
     // segments: [0,1] [2,3] [4]
-    expect((await log.recentBatchHeaders(2)).map((header) => header.baseOffset)).toEqual([2, 3, 4]);
-    expect((await log.recentBatchHeaders(10)).map((header) => header.baseOffset)).toEqual([0, 1, 2, 3, 4]);
-    expect(await log.recentBatchHeaders(0)).toEqual([]);
+    expect(rolls).toEqual([2, 4]);
+    expect((await log.batchHeadersFrom(2)).map((header) => header.baseOffset)).toEqual([2, 3, 4]);
+    expect((await log.batchHeadersFrom(3)).map((header) => header.baseOffset)).toEqual([3, 4]);
+    expect((await log.batchHeadersFrom(0)).map((header) => header.baseOffset)).toEqual([0, 1, 2, 3, 4]);
+    expect(await log.batchHeadersFrom(5)).toEqual([]);
   });
 
   it('refuses use after close with NOT_READY', async () => {

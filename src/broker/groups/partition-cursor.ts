@@ -104,18 +104,33 @@ export class PartitionCursor {
     void this.pumpLoop().finally(() => (this.pumping = false));
   }
 
+  /**
+   * Acknowledges every range that is in flight to the member (each range
+   * whole or not at all); a range that is not (say a retried frame's, acked
+   * already) is refused with NOT_DELIVERED after the others took effect, so
+   * their credit and the commit move on either way.
+   */
   ack(memberId: string, ranges: readonly number[]): number {
     if (ranges.length % 2 !== 0) throw new ActorMqError('INVALID_REQUEST', 'ranges must be pairs [from, to, …]');
+    for (let i = 0; i < ranges.length; i += 2) {
+      if (ranges[i + 1]! < ranges[i]!) throw new ActorMqError('INVALID_REQUEST', `range [${ranges[i]}, ${ranges[i + 1]}] is empty`);
+    }
     let acked = 0;
+    let refused: unknown;
     for (let i = 0; i < ranges.length; i += 2) {
       const from = ranges[i]!;
       const to = ranges[i + 1]!;
-      if (to < from) throw new ActorMqError('INVALID_REQUEST', `range [${from}, ${to}] is empty`);
-      acked += this.ledger.ack(memberId, from, to);
+      try {
+        acked += this.ledger.ack(memberId, from, to);
+      } catch (error) {
+        refused ??= error;
+        continue;
+      }
       if (this.ordering === 'key') for (let offset = from; offset <= to; offset++) this.settleKey(offset, true);
     }
     this.deps.member(memberId)?.release(acked);
     this.afterSettle();
+    if (refused !== undefined) throw refused;
     return acked;
   }
 

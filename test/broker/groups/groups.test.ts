@@ -226,6 +226,19 @@ describe('consumer groups over the wire', () => {
     expect(deliveries(c).flatMap(delivered).map((d) => d.value).sort()).toEqual(['a0', 'a1', 'a2', 'b0', 'b1', 'b2']);
   });
 
+  it('acknowledges every range of an ack frame that is in flight even when another is not, frees their credit and moves the commit', async () => {
+    await produce('orders', 0, ['m0', 'm1', 'm2', 'm3', 'm4', 'm5']);
+    const c = await consumer();
+    const { body: { memberId } } = await c.request({ type: 'joinGroup', group: 'mixed', topics: ['orders'], ...joinDefaults, maxInFlightMessages: 3 });
+    await c.waitFor(() => deliveries(c).flatMap(delivered).length === 3); // m0..m2: the window is full
+    const ack = (ranges: number[]) => c.request({ type: 'ack', group: 'mixed', memberId, topic: 'orders', partition: 0, ranges });
+    expect(await ack([0, 0])).toMatchObject({ type: 'result', body: { acked: 1 } });
+    // A retried frame: 0 was acknowledged already, 1..2 were not.
+    expect(await ack([0, 0, 1, 2])).toMatchObject({ type: 'error', code: 'NOT_DELIVERED' });
+    await c.waitFor(() => deliveries(c).flatMap(delivered).length === 6); // the credit of 1..2 came back: m3..m5 follow
+    await expect.poll(async () => (await admin.request({ type: 'describeGroup', group: 'mixed' })).body.lag.find((l: { partition: number }) => l.partition === 0).committedOffset).toBe(3);
+  });
+
   it('keeps a member credit for a waiting redelivery, so a client holding later messages gets it back', async () => {
     await produce('orders', 0, ['m0', 'm1', 'm2', 'm3']);
     const c = await consumer();

@@ -31,7 +31,7 @@ export interface AppendAnswer { baseOffset: number; duplicate: boolean }
 export class PartitionActor {
   readonly id: string;
   private log: PartitionLog | undefined;
-  private readonly producers = new ProducerStateTable();
+  private readonly producers: ProducerStateTable;
   /** Producer state snapshots being written, in order (snapshotProducers). */
   private snapshotWrites: Promise<void> = Promise.resolve();
   /** Reads stop here: only durable records are ever shown to consumers. */
@@ -55,6 +55,7 @@ export class PartitionActor {
     environment?: ActorEnvironment,
   ) {
     this.id = `partition/${topic}/${partition}`;
+    this.producers = new ProducerStateTable(logOptions.clock);
     const machine = partitionMachine.provide({
       actors: {
         recoverLog: fromPromise<void, PartitionRef>(() => this.recover()),

@@ -12,12 +12,21 @@
  * every ordinary producer out of the shared bound within seconds — and a
  * producer retrying after that would have its batch stored twice. A commit's
  * entry is needed only until its transaction is marked applied (a re-applied
- * commit after a crash is the newest of them), so the same bound is plenty.
+ * commit after a crash is the newest of them), so the same bounds are plenty.
  */
 import { batchAttribute, type BatchHeader } from '../protocol/record-batch.js';
 
 export const retainedBatchesPerProducer = 5; // Kafka's window: a client keeps at most 5 batches in flight
-export const maxProducersPerPartition = 10_000; // least recently used producers are forgotten past this
+/**
+ * Past this many producers the least recently used are forgotten, but only
+ * once idle for producerRetentionMs: a producer retrying within that time
+ * (the client gives up on a batch after deliveryTimeoutMs, 2 minutes by
+ * default) is still recognised however many others come and go, up to
+ * maxProducersPerPartition, the bound on memory.
+ */
+export const producerSoftLimit = 10_000;
+export const producerRetentionMs = 10 * 60_000;
+export const maxProducersPerPartition = 100_000;
 
 interface AppendedBatch {
   baseSequence: number;
@@ -28,13 +37,14 @@ interface AppendedBatch {
 interface ProducerEntry {
   epoch: number;
   batches: AppendedBatch[];
+  /** Broker clock at its last append (or when it was replayed after a restart). */
+  lastAppendMs: number;
 }
 
-/** A table as plain data, least recently used first: per producer [id, epoch, [baseSequence, lastSequence, baseOffset] per retained batch]. */
-export interface ProducerTableState {
-  producers: Array<[number, number, Array<[number, number, number]>]>;
-  commits: Array<[number, number, Array<[number, number, number]>]>;
-}
+type PlainEntry = [id: number, epoch: number, lastAppendMs: number, batches: Array<[baseSequence: number, lastSequence: number, baseOffset: number]>];
+
+/** A table as plain data, least recently used first. */
+export interface ProducerTableState { producers: PlainEntry[]; commits: PlainEntry[] }
 
 export type SequenceVerdict =
   | { kind: 'append' }
@@ -45,6 +55,8 @@ export type SequenceVerdict =
 export class ProducerStateTable {
   private readonly producers = new Map<number, ProducerEntry>();
   private readonly commits = new Map<number, ProducerEntry>();
+
+  constructor(private readonly clock: () => number) {}
 
   check(header: BatchHeader): SequenceVerdict {
     const entry = this.tableOf(header).get(header.producerId);
@@ -65,19 +77,30 @@ export class ProducerStateTable {
     const id = header.producerId;
     let entry = table.get(id);
     if (entry) table.delete(id); // re-insert: Map order is least recently used first
-    if (!entry || header.producerEpoch > entry.epoch) entry = { epoch: header.producerEpoch, batches: [] };
+    const now = this.clock();
+    if (!entry || header.producerEpoch > entry.epoch) entry = { epoch: header.producerEpoch, batches: [], lastAppendMs: now };
     entry.batches.push({ baseSequence: header.baseSequence, lastSequence: header.baseSequence + header.recordCount - 1, baseOffset });
     if (entry.batches.length > retainedBatchesPerProducer) entry.batches.shift();
+    entry.lastAppendMs = now;
     table.set(id, entry);
-    if (table.size > maxProducersPerPartition) table.delete(table.keys().next().value!);
+    this.forgetIdle(table, now);
+  }
+
+  /** Drops least recently used producers past producerSoftLimit that have been idle producerRetentionMs, and any past maxProducersPerPartition. */
+  private forgetIdle(table: Map<number, ProducerEntry>, now: number): void {
+    for (const [id, oldest] of table) {
+      if (table.size <= producerSoftLimit) return;
+      if (table.size <= maxProducersPerPartition && now - oldest.lastAppendMs < producerRetentionMs) return;
+      table.delete(id);
+    }
   }
 
   /** Replaces the table with `state` (a snapshot; none: empty), then replays the batch headers stored after it, oldest first. */
   rebuild(state: ProducerTableState | undefined, headers: readonly BatchHeader[]): void {
     for (const [table, entries] of [[this.producers, state?.producers ?? []], [this.commits, state?.commits ?? []]] as const) {
       table.clear();
-      for (const [id, epoch, batches] of entries) {
-        table.set(id, { epoch, batches: batches.map(([baseSequence, lastSequence, baseOffset]) => ({ baseSequence, lastSequence, baseOffset })) });
+      for (const [id, epoch, lastAppendMs, batches] of entries) {
+        table.set(id, { epoch, lastAppendMs, batches: batches.map(([baseSequence, lastSequence, baseOffset]) => ({ baseSequence, lastSequence, baseOffset })) });
       }
     }
     for (const header of headers) {
@@ -87,8 +110,8 @@ export class ProducerStateTable {
 
   /** The table as plain data, for a snapshot. */
   state(): ProducerTableState {
-    const plain = (table: Map<number, ProducerEntry>) => [...table].map(([id, entry]): [number, number, Array<[number, number, number]>] => [
-      id, entry.epoch, entry.batches.map((b): [number, number, number] => [b.baseSequence, b.lastSequence, b.baseOffset]),
+    const plain = (table: Map<number, ProducerEntry>) => [...table].map(([id, entry]): PlainEntry => [
+      id, entry.epoch, entry.lastAppendMs, entry.batches.map((b): [number, number, number] => [b.baseSequence, b.lastSequence, b.baseOffset]),
     ]);
     return { producers: plain(this.producers), commits: plain(this.commits) };
   }

@@ -12,8 +12,10 @@ export interface TransactionLimits {
   maxBytesPerTransaction: number;
   /** Transitions kept per transaction for status and the visualiser. */
   historyLength: number;
-  /** Ended transactions remembered (id, outcome, history) so transactionStatus can answer after the fact. */
+  /** Ended transactions remembered whole (id, outcome, history) so transactionStatus can answer after the fact. */
   maxEndedRemembered: number;
+  /** Older ended transactions remembered by outcome only (~100 bytes each): at 1,000 commits a second, a client has minutes to ask. */
+  maxEndedOutcomesRemembered: number;
   /** Registered producer connections per producer group. */
   maxProducersPerGroup: number;
   /** Producer groups with registered producers. */
@@ -36,6 +38,7 @@ export const defaultTransactionLimits: TransactionLimits = {
   maxBytesPerTransaction: 16 * 1024 * 1024, // below maxBatchBytes × partitions in practice; a commit appends it all at once
   historyLength: 32,
   maxEndedRemembered: 10_000,
+  maxEndedOutcomesRemembered: 200_000,
   maxProducersPerGroup: 1_000,
   maxProducerGroups: 10_000,
   maxListed: 10_000, // ~1 MiB of summaries: well inside one frame

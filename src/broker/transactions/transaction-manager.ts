@@ -49,12 +49,16 @@ export interface TransactionDeps {
   faults?: TransactionFaults;
 }
 
-interface EndedTransaction { summary: TxnStatusBody }
+/** An ended transaction past maxEndedRemembered: its outcome only. */
+interface EndedOutcome { group: string; state: TransactionState }
 
 export class TransactionManager {
   private readonly live = new Map<string, Transaction>();
   private readonly byGroup = new Map<string, Set<Transaction>>();
-  private readonly ended = new Map<string, EndedTransaction>();
+  /** Recently ended transactions, whole (history included), oldest first. */
+  private readonly ended = new Map<string, TxnStatusBody>();
+  /** Older ended ones, outcome only, oldest first: a client whose commit answer was lost can still learn it. */
+  private readonly endedOutcomes = new Map<string, EndedOutcome>();
   private readonly producers: ProducerGroups;
   private readonly dispatcher: CheckDispatcher;
   private readonly limits: TransactionLimits;
@@ -158,8 +162,8 @@ export class TransactionManager {
   }
 
   async end(group: string, id: string, outcome: TransactionOutcome): Promise<TxnEndBody> {
-    const remembered = this.ended.get(id);
-    if (remembered && !this.live.has(id)) return this.alreadyEnded(remembered.summary, group, outcome);
+    const remembered = this.endedSummary(id);
+    if (remembered && !this.live.has(id)) return this.alreadyEnded(remembered, group, outcome);
     const txn = this.find(group, id);
     const recording = outcome === 'commit' ? 'committing' : 'rollingBack';
     if (txn.state !== recording) {
@@ -186,8 +190,8 @@ export class TransactionManager {
   async resolve(id: string, outcome: TransactionOutcome): Promise<TxnEndBody> {
     const txn = this.live.get(id);
     if (!txn) {
-      const remembered = this.ended.get(id);
-      if (remembered) throw new ActorMqError('TRANSACTION_ALREADY_ENDED', `transaction ${id} is already ${remembered.summary.state}`);
+      const remembered = this.endedSummary(id);
+      if (remembered) throw new ActorMqError('TRANSACTION_ALREADY_ENDED', `transaction ${id} is already ${remembered.state}`);
       throw new ActorMqError('UNKNOWN_TRANSACTION', `no transaction ${id}`);
     }
     if (txn.state !== 'parked') throw new ActorMqError('INVALID_REQUEST', `transaction ${id} is ${txn.state}; only parked transactions are resolved by an operator`);
@@ -198,8 +202,8 @@ export class TransactionManager {
   status(id: string): TxnStatusBody {
     const txn = this.live.get(id);
     if (txn) return { ...txn.summary(this.deps.options.clock()), history: [...txn.history] };
-    const remembered = this.ended.get(id);
-    if (remembered) return remembered.summary;
+    const remembered = this.endedSummary(id);
+    if (remembered) return remembered;
     throw new ActorMqError('UNKNOWN_TRANSACTION', `no transaction ${id} (never begun, or ended and forgotten)`);
   }
 
@@ -271,16 +275,30 @@ export class TransactionManager {
 
   private remember(summary: TxnStatusBody): void {
     this.ended.delete(summary.id);
-    this.ended.set(summary.id, { summary });
-    if (this.ended.size > this.limits.maxEndedRemembered) this.ended.delete(this.ended.keys().next().value!);
+    this.endedOutcomes.delete(summary.id);
+    this.ended.set(summary.id, summary);
+    if (this.ended.size > this.limits.maxEndedRemembered) {
+      const [id, oldest] = this.ended.entries().next().value!;
+      this.ended.delete(id);
+      this.endedOutcomes.set(id, { group: oldest.group, state: oldest.state });
+      if (this.endedOutcomes.size > this.limits.maxEndedOutcomesRemembered) this.endedOutcomes.delete(this.endedOutcomes.keys().next().value!);
+    }
+  }
+
+  /** An ended transaction as remembered: whole if recent, else its outcome only (no history, age or counts). */
+  private endedSummary(id: string): TxnStatusBody | undefined {
+    const recent = this.ended.get(id);
+    if (recent) return recent;
+    const outcome = this.endedOutcomes.get(id);
+    return outcome && { id, group: outcome.group, state: outcome.state, ageMs: 0, checks: 0, messages: 0, history: [] };
   }
 
   private find(group: string, id: string): Transaction {
     checkGroupName(group);
     const txn = this.live.get(id);
     if (!txn) {
-      const remembered = this.ended.get(id);
-      if (remembered?.summary.group === group) throw new ActorMqError('TRANSACTION_ALREADY_ENDED', `transaction ${id} is already ${remembered.summary.state}`);
+      const remembered = this.endedSummary(id);
+      if (remembered?.group === group) throw new ActorMqError('TRANSACTION_ALREADY_ENDED', `transaction ${id} is already ${remembered.state}`);
       throw new ActorMqError('UNKNOWN_TRANSACTION', `no transaction ${id} (never begun, timed out, or ended and forgotten)`);
     }
     if (txn.group !== group) throw new ActorMqError('TRANSACTION_GROUP_MISMATCH', `transaction ${id} belongs to producer group ${txn.group}, not ${group}`);

@@ -42,7 +42,7 @@ export class PartitionActor {
    * until a log was open: what a start finds on disk counts as durable.
    */
   private syncedEndOffset: number | undefined;
-  /** Called whenever durableEndOffset grows or the partition comes online (consumer groups wake up on it). */
+  /** Called whenever durableEndOffset grows, retention deletes segments, or the partition comes online (consumer groups wake up on it). */
   private readonly durableListeners = new Set<() => void>();
   readonly actor: Actor<typeof partitionMachine>;
 
@@ -159,7 +159,7 @@ export class PartitionActor {
     });
   }
 
-  /** Subscribes to growth of the durable end offset and to the partition coming online; returns the unsubscribe function. */
+  /** Subscribes to growth of the durable end offset, to retention deleting segments and to the partition coming online; returns the unsubscribe function. */
   onDurable(listener: () => void): () => void {
     this.durableListeners.add(listener);
     return () => this.durableListeners.delete(listener);
@@ -181,7 +181,9 @@ export class PartitionActor {
   applyRetention(): void {
     if (!this.online || !this.log) return;
     const { deletedSegments, deletedBytes } = this.log.applyRetention();
-    if (deletedSegments > 0) this.logger.info('retention deleted segments', { actor: this.id, deletedSegments, deletedBytes, startOffset: this.log.startOffset });
+    if (deletedSegments === 0) return;
+    this.logger.info('retention deleted segments', { actor: this.id, deletedSegments, deletedBytes, startOffset: this.log.startOffset });
+    for (const listener of this.durableListeners) listener(); // a group waiting on a deleted offset moves on now
   }
 
   async close(): Promise<void> {

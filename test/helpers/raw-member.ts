@@ -12,6 +12,8 @@ export interface RawMemberOptions {
   sessionTimeoutMs: number;
   /** Redelivery backoff after a nack (default one second). */
   retryBackoffMs?: number[];
+  /** Failed hand-overs before the dead-letter topic (default 16). */
+  maxDeliveries?: number;
 }
 
 interface AssignmentFrame { type: 'assignment'; generation: number; partitions: Array<{ topic: string; partition: number }> }
@@ -27,7 +29,7 @@ export class RawMember {
     const client = await RawClient.greeted(options.url, 'model');
     const answer = await client.request({
       type: 'joinGroup', group: options.group, topics: [options.topic], ordering: 'partition', from: 'earliest',
-      retryBackoffMs: options.retryBackoffMs ?? [1_000], maxDeliveries: 16, sessionTimeoutMs: options.sessionTimeoutMs, maxInFlightMessages: 100, maxInFlightBytes: 1 << 20,
+      retryBackoffMs: options.retryBackoffMs ?? [1_000], maxDeliveries: options.maxDeliveries ?? 16, sessionTimeoutMs: options.sessionTimeoutMs, maxInFlightMessages: 100, maxInFlightBytes: 1 << 20,
     });
     if (answer.type !== 'result') throw new Error(`join refused: ${JSON.stringify(answer)}`);
     return new RawMember(client, answer.body.memberId as string, options);

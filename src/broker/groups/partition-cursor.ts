@@ -463,6 +463,7 @@ export class PartitionCursor {
       this.deps.logger.error('dead-letter append failed; retrying', { group: this.group, partition: this.partition.id, offset, error: failure });
       const retry = this.deps.timers.setTimeout(() => {
         this.deadLetterRetries.delete(retry);
+        if (!this.ledger.waiting.has(offset)) return; // retention deleted it meanwhile (forgetDeletedRedeliveries)
         void this.moveToDeadLetter(offset, error, deliveries).then(() => this.afterSettle());
       }, deadLetterRetryMs);
       this.deadLetterRetries.add(retry);

@@ -5,11 +5,13 @@
  * delivery, instead of trying to read below the log's start for ever.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
 import { startBroker, type Broker } from '../../../src/broker/index.js';
 import { encodeRecordBatch } from '../../../src/protocol/record-batch.js';
 import { RawClient, type ServerFrameSeen } from '../../helpers/raw-client.js';
 import { RawMember } from '../../helpers/raw-member.js';
 import { tempDir } from '../../../bench/lib/temp-dir.js';
+import { silentLogger } from '../../../src/logger.js';
 
 const topic = 'events';
 const group = 'audit';
@@ -62,5 +64,31 @@ describe('redeliveries that retention deleted', () => {
     const next = await join();
     const deliver = await next.client.waitFor(isDeliver);
     expect(deliver).toMatchObject({ ranges: [await startOffset(), expect.any(Number)], deliveryCount: 1 });
+  });
+
+  it('stops retrying a dead-letter move once retention deleted the message', async () => {
+    dir = await tempDir();
+    const clock = new SimulatedClock();
+    const failedMoves: unknown[] = [];
+    const logger = { ...silentLogger, error: (message: string, fields?: Record<string, unknown>) => message.startsWith('dead-letter append failed') && failedMoves.push(fields) };
+    // One topic at most: the dead-letter topic cannot be created, so the move fails and is retried on the broker's timers.
+    broker = await startBroker({ port: 0, dataDir: dir.path, logger, timers: clock, retentionCheckIntervalMs: 10, limits: { maxTopics: 1 } });
+    admin = await RawClient.greeted(broker.url);
+    await admin.request({ type: 'createTopic', topic, partitions: 1, config: { segmentBytes, retentionBytes } });
+    await produce('poison');
+    const member = await RawMember.join({ url: broker.url, group, topic, sessionTimeoutMs: 600_000, maxDeliveries: 1 });
+    members.push(member);
+    await member.client.waitFor(isDeliver);
+    await member.client.request({ type: 'nack', group, memberId: member.id, topic, partition: 0, offset: 0, error: 'poison' });
+    expect(failedMoves).toHaveLength(1);
+    clock.increment(1_000);
+    await until(async () => failedMoves.length === 2); // retried
+
+    for (let i = 0; i < 6; i++) await produce(`later-${i}`.padEnd(segmentBytes / 2, '.'));
+    await until(async () => (await admin!.request({ type: 'describeTopic', topic })).body.partitions[0].startOffset > 0);
+    await member.client.waitFor((frame) => isDeliver(frame) && (frame.ranges as number[])[0]! > 0); // the group moved on past the deleted offset
+    for (let i = 0; i < 3; i++) clock.increment(1_000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(failedMoves).toHaveLength(2);
   });
 });

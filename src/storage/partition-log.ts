@@ -239,7 +239,20 @@ export class PartitionLog {
   /** Deletes whole oldest segments past retentionBytes / retentionMs (never the active one). */
   applyRetention(): { deletedSegments: number; deletedBytes: number } {
     this.assertOpen();
-    const count = expiredSegmentCount(this.segments, this.options, this.options.clock());
+    const deleted = this.deleteOldest(expiredSegmentCount(this.segments, this.options, this.options.clock()));
+    if (deleted.deletedSegments > 0) this.logger.info('retention deleted segments', { ...deleted, startOffset: this.startOffset });
+    return deleted;
+  }
+
+  /** Deletes the sealed segments that hold only offsets below `offset` (an owner that knows nothing below it is needed). */
+  deleteSegmentsBelow(offset: number): { deletedSegments: number; deletedBytes: number } {
+    this.assertOpen();
+    let count = 0;
+    while (count < this.segments.length - 1 && this.segments[count]!.nextOffset <= offset) count++;
+    return this.deleteOldest(count);
+  }
+
+  private deleteOldest(count: number): { deletedSegments: number; deletedBytes: number } {
     let deletedBytes = 0;
     for (const segment of this.segments.splice(0, count)) {
       deletedBytes += segment.sizeBytes;
@@ -248,7 +261,6 @@ export class PartitionLog {
       this.retiring.add(retired);
       void retired.then(() => this.retiring.delete(retired));
     }
-    if (count > 0) this.logger.info('retention deleted segments', { deletedSegments: count, deletedBytes, startOffset: this.startOffset });
     return { deletedSegments: count, deletedBytes };
   }
 

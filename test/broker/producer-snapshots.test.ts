@@ -5,7 +5,7 @@ import { readProducerSnapshot, writeProducerSnapshot } from '../../src/broker/pr
 import type { ProducerTableState } from '../../src/broker/producer-state.js';
 import { tempDir } from '../../bench/lib/temp-dir.js';
 
-const stateAt = (offset: number): ProducerTableState => ({ producers: [[1, 0, [[0, 9, offset - 10]]]], commits: [[1_000_000 + offset, 0, [[0, 0, offset - 1]]]] });
+const stateAt = (offset: number): ProducerTableState => ({ producers: [[1, 0, 5_000, [[0, 9, offset - 10]]]], commits: [[1_000_000 + offset, 0, 6_000, [[0, 0, offset - 1]]]] });
 const files = (dir: string) => fs.readdirSync(dir).filter((name) => name.endsWith('.producers')).sort();
 
 describe('producer state snapshots', () => {

@@ -64,12 +64,16 @@ export interface ReplayedTransaction {
   outcome: TransactionOutcome | undefined;
   /** Timestamp of its first half message. */
   firstAt: number;
+  /** Offset of its first half message in the log: everything it needs is at or after it. */
+  firstOffset: number;
 }
 
 export interface HalfLogOptions {
   dataDir: string;
   /** The largest write (the half batches of one request, bounded by the frame size): a write is never split. */
   maxWriteBytes: number;
+  /** Segment size (the broker's default for topics): compaction deletes whole segments. */
+  segmentBytes: number;
   clock: () => number;
   /** Schedules the retries of a failed reopen (tests pass a SimulatedClock). */
   timers: Clock;
@@ -94,6 +98,8 @@ function recordBytes(id: string, record: HalfRecord): number {
 interface PendingWrite {
   records: RecordInput[];
   bytes: number;
+  /** Offset of its first record, once appended. */
+  firstOffset: number;
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -118,17 +124,28 @@ export class HalfLog {
   private failedReopens = 0;
   private retryTimer: unknown;
 
+  /** Writes appended and not yet answered: compaction never deletes a segment holding one. */
+  private readonly unanswered = new Set<PendingWrite>();
+  /** Called after the log rolled a segment (the owner may compact, deleteBelow). */
+  rolled: (() => void) | undefined;
+
   /** Undefined while a reopen attempt runs. */
   private log: PartitionLog | undefined;
 
   private constructor(log: PartitionLog, private readonly logOptions: LogOptions, private readonly options: HalfLogOptions) {
+    this.use(log);
+  }
+
+  private use(log: PartitionLog): void {
     this.log = log;
+    log.onRoll = () => this.rolled?.();
   }
 
   static async open(options: HalfLogOptions): Promise<HalfLog> {
     const logOptions: LogOptions = {
       ...defaultLogOptions,
-      retentionMs: 0, // pending transactions may be old; see the note on compaction in docs/protocol.md
+      segmentBytes: options.segmentBytes,
+      retentionMs: 0, // pending transactions may be old: segments go only when no live transaction needs them (deleteBelow)
       maxBatchBytes: Math.max(options.maxWriteBytes, batchBudgetBytes) + batchBudgetBytes + batchSlackBytes,
       clock: options.clock,
       logger: options.logger,
@@ -136,15 +153,41 @@ export class HalfLog {
     return new HalfLog(await PartitionLog.open(logDir(options.dataDir), logOptions), logOptions, options);
   }
 
-  /** Resolves once every record is durable; rejects only when they are not in the log. Records of one call share one batch. */
-  write(id: string, records: readonly HalfRecord[]): Promise<void> {
+  /**
+   * Resolves with the offset of the first record once every record is
+   * durable; rejects only when they are not in the log. Records of one call
+   * share one batch.
+   */
+  write(id: string, records: readonly HalfRecord[]): Promise<number> {
     if (this.state === 'backingOff') return Promise.reject(new ActorMqError('STORAGE_ERROR', 'half log: being reopened after a failed write; nothing was written, retry later'));
     if (this.state === 'closed') return Promise.reject(shuttingDown());
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       const bytes = records.reduce((sum, record) => sum + recordBytes(id, record), 0);
-      this.queued.push({ records: records.map((record) => ({ key: id, value: record })), bytes, resolve, reject });
+      const write: PendingWrite = {
+        records: records.map((record) => ({ key: id, value: record })), bytes, firstOffset: -1,
+        resolve: () => {
+          this.unanswered.delete(write);
+          resolve(write.firstOffset);
+        },
+        reject: (error) => {
+          this.unanswered.delete(write);
+          reject(error);
+        },
+      };
+      this.queued.push(write);
       if (this.state === 'open') this.schedule();
     });
+  }
+
+  /**
+   * Deletes the sealed segments holding only offsets below `offset` — the
+   * owner needs nothing there — and none holding a write not yet answered.
+   */
+  deleteBelow(offset: number): number {
+    if (this.state !== 'open') return 0;
+    let floor = offset;
+    for (const write of this.unanswered) floor = Math.min(floor, write.firstOffset);
+    return this.log!.deleteSegmentsBelow(floor).deletedSegments;
   }
 
   /** Writes what is queued, waits for every write's answer, closes the log. */
@@ -180,6 +223,12 @@ export class HalfLog {
       // Recovery cuts a batch over these limits as unsound: one past them would be lost at the next open.
       assert(batch.length <= this.logOptions.maxBatchBytes && recordCount <= this.logOptions.maxRecordsPerBatch, `half log batch of ${batch.length} bytes, ${recordCount} records exceeds its limits`);
       const lastOffset = log.endOffset + recordCount - 1;
+      let offset = log.endOffset;
+      for (const write of writes) {
+        write.firstOffset = offset;
+        offset += write.records.length;
+        this.unanswered.add(write);
+      }
       try {
         log.append(batch);
       } catch (error) {
@@ -241,7 +290,7 @@ export class HalfLog {
       await log.close().catch(() => undefined);
       throw error;
     }
-    this.log = log;
+    this.use(log);
   }
 
   /** Resolves the uncertain writes whose batch the re-read log holds; rejects the others. */
@@ -280,7 +329,7 @@ export class HalfLog {
   async replay(): Promise<{ pending: ReplayedTransaction[]; unapplied: ReplayedTransaction[]; ended: Array<{ id: string; group: string; outcome: TransactionOutcome }> }> {
     const live = new Map<string, ReplayedTransaction>();
     const ended = new Map<string, { id: string; group: string; outcome: TransactionOutcome }>();
-    const apply = (id: string, timestamp: number, record: HalfRecord): void => {
+    const apply = (id: string, offset: number, timestamp: number, record: HalfRecord): void => {
       let txn = live.get(id);
       if (record.k === 'a') {
         live.delete(id);
@@ -289,7 +338,7 @@ export class HalfLog {
       if (!txn) {
         // A marker for a transaction already gone, or a half message written after its outcome: neither starts one.
         if (record.k !== 'h' || ended.has(id)) return;
-        txn = { id, group: record.g, producerId: record.p, entries: [], checks: 0, parked: false, outcome: undefined, firstAt: timestamp };
+        txn = { id, group: record.g, producerId: record.p, entries: [], checks: 0, parked: false, outcome: undefined, firstAt: timestamp, firstOffset: offset };
         live.set(id, txn);
       }
       if (txn.outcome) return; // nothing counts after the outcome
@@ -313,7 +362,7 @@ export class HalfLog {
       for (let pos = 0; pos < records.length; pos += batchSizeAt(records, pos)) {
         for (const record of decodeRecords(records, pos)) {
           if (record.offset < offset) continue;
-          apply(record.key as string, record.timestamp, record.value as HalfRecord);
+          apply(record.key as string, record.offset, record.timestamp, record.value as HalfRecord);
           offset = record.offset + 1;
         }
       }

@@ -101,6 +101,7 @@ export class TransactionManager {
     const halfLog = await HalfLog.open({
       dataDir: options.dataDir,
       maxWriteBytes: options.limits.maxFrameBytes,
+      segmentBytes: options.topicDefaults.segmentBytes,
       clock: options.clock,
       timers: deps.environment.timers,
       reopenBackoffMs: limits.halfLogReopenBackoffMs,
@@ -112,6 +113,9 @@ export class TransactionManager {
     for (const { id, group, outcome } of ended) manager.remember({ id, group, state: outcome === 'commit' ? 'committed' : 'rolledBack', ageMs: 0, checks: 0, messages: 0, history: [] });
     await Promise.all(unapplied.map((txn) => manager.apply(txn.id, txn.producerId, txn.entries)));
     for (const txn of pending) manager.restore(txn);
+    // Only now does the manager know every transaction that needs the log.
+    halfLog.rolled = () => setImmediate(() => manager.compactHalfLog()); // not inside the append that rolled
+    manager.compactHalfLog();
     logger.info('transactions recovered', { pending: pending.length, reapplied: unapplied.length });
     return manager;
   }
@@ -232,6 +236,22 @@ export class TransactionManager {
     await this.halfLog.close();
   }
 
+  /**
+   * Deletes the half log's sealed segments that no live transaction needs:
+   * every record below the first half message of the oldest one belongs to
+   * transactions that ended (rolled back, or committed and applied). Runs
+   * after each roll, so the log stays about a segment or two long while
+   * transactions keep ending; a transaction left half for long holds every
+   * segment from its first message on.
+   */
+  compactHalfLog(): void {
+    if (this.closing) return;
+    let needed = Infinity;
+    for (const txn of this.live.values()) if (txn.firstOffset !== undefined) needed = Math.min(needed, txn.firstOffset);
+    const deleted = this.halfLog.deleteBelow(needed);
+    if (deleted > 0) this.deps.logger.info('half log compacted', { deletedSegments: deleted, keptFromOffset: needed });
+  }
+
   private startActor(txn: Transaction, checks: number): void {
     const { checkAfterMs, checkIntervalMs, maxChecks, timeoutMs } = this.deps.options.transactions;
     this.live.set(txn.id, txn);
@@ -251,6 +271,7 @@ export class TransactionManager {
 
   private restore(replayed: ReplayedTransaction): void {
     const txn = new Transaction(replayed.id, replayed.group, replayed.producerId, replayed.firstAt, this.limits.historyLength);
+    txn.firstOffset = replayed.firstOffset;
     for (const entry of replayed.entries) this.hold(txn, entry);
     this.startActor(txn, replayed.checks);
     txn.actor.send({ type: 'txn.restore', messages: txn.recordCount, parked: replayed.parked });
@@ -361,7 +382,10 @@ export class TransactionManager {
    */
   private async addEntries(txn: Transaction, entries: ProduceEntry[]): Promise<TxnSendBody> {
     const records: HalfRecord[] = entries.map((entry) => ({ k: 'h', g: txn.group, p: txn.producerId, t: entry.topic, n: entry.partition, b: entry.batch }));
-    const written = this.halfLog.write(txn.id, records).then(() => entries.forEach((entry) => this.hold(txn, entry)));
+    const written = this.halfLog.write(txn.id, records).then((offset) => {
+      txn.firstOffset = Math.min(txn.firstOffset ?? offset, offset);
+      entries.forEach((entry) => this.hold(txn, entry));
+    });
     txn.halfWrites = txn.halfWrites.then(() => written).catch(() => undefined);
     await written;
     const messages = entries.reduce((sum, entry) => sum + readBatchHeader(entry.batch).recordCount, 0);

@@ -41,6 +41,8 @@ export class Transaction {
   readonly history: TransactionHistoryEntry[] = [];
   state: TransactionState = 'open';
   pendingCheck: PendingCheck | undefined;
+  /** Offset of its first half message in the half log (once durable): the log below it holds nothing it needs. */
+  firstOffset: number | undefined;
   /** Half-log writes of this transaction still in flight: an outcome is recorded only after them. */
   halfWrites: Promise<void> = Promise.resolve();
   lastError: string | undefined;

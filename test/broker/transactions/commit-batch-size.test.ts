@@ -7,9 +7,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import { startBroker, type Broker } from '../../../src/broker/index.js';
-import { connect, type Client } from '../../../src/client/index.js';
 import { tempDir } from '../../../bench/lib/temp-dir.js';
+import { startNode, stopNode, type BrokerNode } from '../../helpers/broker-node.js';
 import { readPartition } from '../../helpers/read-partition.js';
 
 const topic = 'orders';
@@ -19,22 +18,18 @@ const limits = { maxBatchBytes: 64 * 1024, maxFrameBytes: 256 * 1024, maxFetchBy
 const valueBytes = 40 * 1024;
 const transactions = { checkAfterMs: 60_000, checkIntervalMs: 60_000, maxChecks: 3, timeoutMs: 600_000, checkTimeoutMs: 3_000 };
 
-interface Node { broker: Broker; client: Client }
-
-async function startNode(dataDir: string): Promise<Node> {
-  const broker = await startBroker({ port: 0, dataDir, logLevel: 'silent', timers: new SimulatedClock(), transactions, limits });
-  const client = await connect(broker.url, { clientId: 'commit-batch-size' });
-  await client.createTopic(topic, { partitions: 1 });
-  return { broker, client };
+async function startSizedNode(dataDir: string): Promise<BrokerNode> {
+  const node = await startNode(dataDir, { timers: new SimulatedClock(), transactions, limits }, 'commit-batch-size');
+  await node.client.createTopic(topic, { partitions: 1 });
+  return node;
 }
 
 describe('a commit larger than one batch', () => {
   let dir: Awaited<ReturnType<typeof tempDir>> | undefined;
-  let node: Node | undefined;
+  let node: BrokerNode | undefined;
 
   afterEach(async () => {
-    await node?.client.close();
-    await node?.broker.close();
+    await stopNode(node);
     await dir?.remove();
   });
 
@@ -42,7 +37,7 @@ describe('a commit larger than one batch', () => {
 
   it('refuses a half message that would take its partition past one batch, commits the rest as one batch that survives a restart', async () => {
     dir = await tempDir();
-    node = await startNode(dir.path);
+    node = await startSizedNode(dir.path);
     const producer = node.client.transactionProducer({ group, checkLocalTransaction: () => 'unknown' });
     await producer.ready;
     const tx = await producer.begin();
@@ -52,10 +47,9 @@ describe('a commit larger than one batch', () => {
     await tx.commit();
     await node.client.producer().send(topic, { key: 'after', value: 'plain' });
     expect(await keys()).toEqual(['first', 'small', 'after']);
-    await node.client.close();
-    await node.broker.close();
+    await stopNode(node);
 
-    node = await startNode(dir.path);
+    node = await startSizedNode(dir.path);
     expect(await keys()).toEqual(['first', 'small', 'after']);
     expect((await node.client.fetch(topic, 0, 0, { maxBytes: limits.maxFetchBytes })).records.slice(0, 2).map((r) => (r.value as Uint8Array).length)).toEqual([valueBytes, 1024]);
   });

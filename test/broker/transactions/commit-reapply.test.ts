@@ -6,11 +6,10 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import { startBroker, type Broker } from '../../../src/broker/index.js';
-import { connect, type Client } from '../../../src/client/index.js';
 import type { HalfRecord } from '../../../src/broker/transactions/half-log.js';
 import { defaultTransactionLimits } from '../../../src/broker/transactions/transaction-limits.js';
 import { tempDir } from '../../../bench/lib/temp-dir.js';
+import { startNode, stopNode, type BrokerNode } from '../../helpers/broker-node.js';
 import { readPartition } from '../../helpers/read-partition.js';
 import { HalfLogFaults } from '../../helpers/half-log-faults.js';
 
@@ -21,14 +20,13 @@ const segmentBytes = 1024;
 const transactions = { checkAfterMs: 60_000, checkIntervalMs: 60_000, maxChecks: 3, timeoutMs: 600_000, checkTimeoutMs: 3_000 };
 const isApplied = (record: HalfRecord) => record.k === 'a';
 
-interface Node { broker: Broker; clock: SimulatedClock; client: Client }
+interface Node extends BrokerNode { clock: SimulatedClock }
 
-async function startNode(dataDir: string): Promise<Node> {
+async function startReapplyNode(dataDir: string): Promise<Node> {
   const clock = new SimulatedClock();
-  const broker = await startBroker({ port: 0, dataDir, logLevel: 'silent', timers: clock, transactions });
-  const client = await connect(broker.url, { clientId: 'commit-reapply' });
-  await client.createTopic(topic, { partitions: 1, segmentBytes });
-  return { broker, clock, client };
+  const node = await startNode(dataDir, { timers: clock, transactions }, 'commit-reapply');
+  await node.client.createTopic(topic, { partitions: 1, segmentBytes });
+  return { ...node, clock };
 }
 
 describe('re-applying a commit on start', () => {
@@ -37,8 +35,7 @@ describe('re-applying a commit on start', () => {
 
   afterEach(async () => {
     vi.restoreAllMocks();
-    await node?.client.close();
-    await node?.broker.close();
+    await stopNode(node);
     await dir?.remove();
   });
 
@@ -46,7 +43,7 @@ describe('re-applying a commit on start', () => {
 
   it('stores the messages of a commit whose applied mark was lost once, after the partition rolled past them', async () => {
     dir = await tempDir();
-    node = await startNode(dir.path);
+    node = await startReapplyNode(dir.path);
     const producer = node.client.transactionProducer({ group, checkLocalTransaction: () => 'unknown' });
     await producer.ready;
     const faults = new HalfLogFaults(dir.path);
@@ -65,10 +62,9 @@ describe('re-applying a commit on start', () => {
     const plain = node.client.producer();
     for (let i = 0; i < 4; i++) await plain.send(topic, { value: 'x'.repeat(segmentBytes / 2) });
     vi.restoreAllMocks();
-    await node.client.close();
-    await node.broker.close();
+    await stopNode(node);
 
-    node = await startNode(dir.path);
+    node = await startReapplyNode(dir.path);
     expect((await values()).filter((value) => value === 'committed')).toHaveLength(1);
   });
 });

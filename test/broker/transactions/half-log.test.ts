@@ -1,12 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HalfLog } from '../../../src/broker/transactions/half-log.js';
 import { silentLogger } from '../../../src/logger.js';
 import { realTimers } from '../../../src/broker/actor-environment.js';
 import { encodeRecordBatch } from '../../../src/protocol/record-batch.js';
 import { tempDir } from '../../../bench/lib/temp-dir.js';
+import { HalfLogFaults } from '../../helpers/half-log-faults.js';
 
 const batch = (value: string) => encodeRecordBatch([{ value }], { now: 5 });
-const options = (dataDir: string, clock: () => number) => ({ dataDir, maxWriteBytes: 1 << 20, clock, timers: realTimers, reopenBackoffMs: 100, reopenBackoffMaxMs: 1_000, logger: silentLogger });
+const options = (dataDir: string, clock: () => number) => ({ dataDir, maxWriteBytes: 1 << 20, segmentBytes: 64 << 20, clock, timers: realTimers, reopenBackoffMs: 100, reopenBackoffMaxMs: 1_000, logger: silentLogger });
 const half = (value: string, partition = 0) => ({ k: 'h' as const, g: 'g', p: 7, t: 'orders', n: partition, b: batch(value) });
 
 describe('half log', () => {
@@ -48,6 +51,31 @@ describe('half log', () => {
       { id: 'txn-3', group: 'g', outcome: 'commit' },
       { id: 'txn-4', group: 'g', outcome: 'commit' },
     ]);
+  });
+
+  it('deletes whole sealed segments below an offset, but none holding a write not yet answered', async () => {
+    dir = await tempDir();
+    const log = await HalfLog.open({ ...options(dir.path, () => 1_000), segmentBytes: 1024 });
+    const segments = () => fs.readdirSync(join(dir.path, 'internal', 'transactions')).filter((name) => name.endsWith('.log')).length;
+    const first = await log.write('txn-1', [half('a'.repeat(600))]);
+    expect(first).toBe(0);
+    const faults = new HalfLogFaults(dir.path);
+    const release = faults.holdSync();
+    const held = log.write('txn-2', [half('b'.repeat(600))]); // appended, its sync held: not answered
+    await vi.waitFor(() => expect(faults.held).toBe(1));
+    for (let i = 0; i < 4; i++) {
+      void log.write(`txn-${3 + i}`, [half('c'.repeat(600))]); // a batch, and a segment, each
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await vi.waitFor(() => expect(segments()).toBeGreaterThanOrEqual(4));
+    const before = segments();
+    expect(log.deleteBelow(Infinity)).toBe(1); // only the segment of txn-1: txn-2's write is not answered yet
+    expect(segments()).toBe(before - 1);
+    release();
+    expect(await held).toBe(1);
+    await vi.waitFor(() => expect(log.deleteBelow(Infinity)).toBeGreaterThan(0));
+    await log.close();
+    vi.restoreAllMocks();
   });
 
   it('keeps a parked transaction parked', async () => {

@@ -148,9 +148,15 @@ export class Dispatcher {
     work.keyLanes.clear();
   }
 
-  /** Key mode after a rebalance: keys may have moved, so a held key must not wait for a redelivery that goes elsewhere. */
+  /**
+   * Key mode after a rebalance: a held key whose redelivery may now go to
+   * another member must not wait for it. A key with later messages queued
+   * here cannot move (the broker keeps a key with the member while any of its
+   * messages is out), so its redelivery comes back here and the hold stays.
+   */
   releaseHolds(work: PartitionWork): void {
     for (const lane of work.keyLanes.values()) {
+      if (lane.queue.length > 0) continue;
       lane.hold = -1;
       this.pump(lane);
     }

@@ -220,7 +220,7 @@ export class Connection {
     }
     if (frame === null) return;
     if (frame.type === 'txnCheck') return this.checkRoutes.get(frame.group)?.(frame);
-    if (frame.type === 'deliver' || frame.type === 'assignment') return this.routes.get(routeKey(frame.group, frame.memberId))?.(frame);
+    if (frame.type === 'deliver' || frame.type === 'assignment' || frame.type === 'forget') return this.routes.get(routeKey(frame.group, frame.memberId))?.(frame);
     const id = frame.id;
     if (id === undefined) {
       this.connectionError = wireError((frame as ErrorFrame).code, (frame as ErrorFrame).message);

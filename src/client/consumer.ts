@@ -12,7 +12,7 @@
  * knows the member (its session expired).
  */
 import { ActorMqError, ConnectionClosedError } from '../protocol/errors.js';
-import type { DeliverFrame, PushFrame, TopicPartition } from '../protocol/frames.js';
+import type { DeliverFrame, ForgetFrame, PushFrame, TopicPartition } from '../protocol/frames.js';
 import { AckBatcher, PendingAcks } from './ack-batcher.js';
 import { backoffMs } from './backoff.js';
 import type { Connection } from './connection.js';
@@ -222,6 +222,7 @@ export class Consumer {
 
   private onPush(frame: PushFrame): void {
     if (frame.type === 'assignment') this.onAssignment(frame.partitions);
+    else if (frame.type === 'forget') this.onForget(frame);
     else this.onDeliver(frame);
   }
 
@@ -238,6 +239,12 @@ export class Consumer {
       const key = partitionKey({ topic, partition });
       if (!this.works.has(key)) this.works.set(key, newWork(topic, partition));
     }
+  }
+
+  /** Retention deleted offsets waiting for redelivery: lanes held for them go on. */
+  private onForget(frame: ForgetFrame): void {
+    const work = this.works.get(partitionKey(frame));
+    if (work) this.dispatcher!.forget(work, new Set(frame.offsets));
   }
 
   /** The partition went to another member: nothing new starts; once its running handlers are done, it is released. */

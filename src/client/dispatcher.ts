@@ -162,6 +162,15 @@ export class Dispatcher {
     }
   }
 
+  /** The broker forgot these offsets (retention deleted them before their redelivery): lanes held for one go on. */
+  forget(work: PartitionWork, offsets: ReadonlySet<number>): void {
+    for (const lane of [work.lane, ...work.keyLanes.values()]) {
+      if (!offsets.has(lane.hold)) continue;
+      lane.hold = -1;
+      this.pump(lane);
+    }
+  }
+
   get runningCount(): number {
     return this.running.size;
   }

@@ -54,7 +54,7 @@ export async function handshake(request: HandshakeRequest, adopt: (socket: Socke
       try {
         const frame = parseServerFrame(event.data);
         // A push before the welcome: not for a client that has not joined anything.
-        if (frame === null || frame.type === 'deliver' || frame.type === 'assignment' || frame.type === 'txnCheck') return;
+        if (frame === null || frame.type === 'deliver' || frame.type === 'assignment' || frame.type === 'forget' || frame.type === 'txnCheck') return;
         if (frame.type === 'error') return fail(wireError(frame.code, frame.message));
         if (frame.id !== helloId) return fail(new ActorMqError('MALFORMED_FRAME', `broker answered request ${frame.id} before the hello`));
         const welcome = checkWelcome(frame.body);

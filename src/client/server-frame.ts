@@ -5,7 +5,7 @@
  */
 import { decodeFrame } from '../protocol/codec.js';
 import { ActorMqError, errorFromCode, isErrorCode } from '../protocol/errors.js';
-import type { AssignmentFrame, DeliverFrame, PushFrame, ServerFrame, TxnCheckFrame, WelcomeBody } from '../protocol/frames.js';
+import type { AssignmentFrame, DeliverFrame, ForgetFrame, PushFrame, ServerFrame, TxnCheckFrame, WelcomeBody } from '../protocol/frames.js';
 
 function malformed(message: string): ActorMqError {
   return new ActorMqError('MALFORMED_FRAME', `broker sent a malformed frame: ${message}`);
@@ -17,7 +17,7 @@ function isUint(value: unknown): value is number {
 
 /**
  * Decodes one WebSocket message: an answer (result or error frame), a push
- * (deliver, assignment), or null for a well-formed frame of another type (a
+ * (deliver, assignment, forget), or null for a well-formed frame of another type (a
  * push for a feature this client does not know). Throws
  * `ActorMqError('MALFORMED_FRAME')` for anything that is not a frame.
  */
@@ -37,6 +37,7 @@ export function parseServerFrame(data: unknown): ServerFrame | PushFrame | TxnCh
   }
   if (type === 'deliver') return checkDeliver(frame as Record<string, unknown>);
   if (type === 'assignment') return checkAssignment(frame as Record<string, unknown>);
+  if (type === 'forget') return checkForget(frame as Record<string, unknown>);
   if (type === 'txnCheck') return checkTxnCheck(frame as Record<string, unknown>);
   if (typeof type === 'string' && type !== 'result' && type !== 'error') return null;
   throw malformed(`${JSON.stringify(type)} frame without a valid id, code or message`);
@@ -60,6 +61,14 @@ function checkAssignment(frame: Record<string, unknown>): AssignmentFrame {
     throw malformed('assignment without group, memberId, generation or partitions');
   }
   return frame as unknown as AssignmentFrame;
+}
+
+function checkForget(frame: Record<string, unknown>): ForgetFrame {
+  const { group, memberId, topic, partition, offsets } = frame;
+  if (typeof group !== 'string' || typeof memberId !== 'string' || typeof topic !== 'string' || !isUint(partition) || !Array.isArray(offsets) || !offsets.every(isUint)) {
+    throw malformed('forget without group, memberId, topic, partition or offsets');
+  }
+  return frame as unknown as ForgetFrame;
 }
 
 function checkTxnCheck(frame: Record<string, unknown>): TxnCheckFrame {

@@ -149,6 +149,12 @@ export interface DeliverFrame {
 }
 /** Pushed to a member whenever its assignment changes. */
 export interface AssignmentFrame { type: 'assignment'; group: string; memberId: string; generation: number; partitions: TopicPartition[] }
+/**
+ * Pushed to a member: retention deleted these offsets of the partition while
+ * they waited for redelivery; they will not come again, so whatever waits for
+ * them (an ordered lane holding later messages) goes on.
+ */
+export interface ForgetFrame { type: 'forget'; group: string; memberId: string; topic: string; partition: number; offsets: number[] }
 
 /**
  * Pushed to one registered producer of `group`: what happened to
@@ -157,8 +163,8 @@ export interface AssignmentFrame { type: 'assignment'; group: string; memberId: 
 export interface TxnCheckFrame { type: 'txnCheck'; group: string; transactionId: string; checkId: number; ageMs: number; checks: number }
 
 export type ServerFrame = ResultFrame | ErrorFrame;
-/** Frames the broker sends without a request: deliveries and assignment changes (and `txnCheck`, see TxnCheckFrame). */
-export type PushFrame = DeliverFrame | AssignmentFrame;
+/** Frames the broker sends without a request: deliveries, assignment changes, forgotten redeliveries (and `txnCheck`, see TxnCheckFrame). */
+export type PushFrame = DeliverFrame | AssignmentFrame | ForgetFrame;
 
 // Bodies of result frames, by request type.
 export interface WelcomeBody { version: number; brokerId: string; limits: { maxFrameBytes: number; maxBatchBytes: number; maxRecordsPerBatch: number; maxInFlightRequests: number } }

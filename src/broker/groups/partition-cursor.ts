@@ -261,15 +261,19 @@ export class PartitionCursor {
    */
   private forgetDeletedRedeliveries(): boolean {
     const startOffset = this.partition.startOffset;
-    let forgotten = 0;
+    const forgotten: number[] = [];
     for (const offset of this.ledger.waiting.keys()) {
       if (offset >= startOffset) continue;
       this.ledger.settle(offset);
       this.keyOfOffset.delete(offset);
-      forgotten++;
+      forgotten.push(offset);
     }
-    if (forgotten > 0) this.deps.logger.warn('retention deleted messages waiting for redelivery', { group: this.group, partition: this.partition.id, forgotten, startOffset });
-    return forgotten > 0;
+    if (forgotten.length === 0) return false;
+    this.deps.logger.warn('retention deleted messages waiting for redelivery', { group: this.group, partition: this.partition.id, forgotten: forgotten.length, startOffset });
+    // A client holding later messages for one of them would wait for ever: tell whoever may hold (the owner; in key mode, every member).
+    const members = this.ordering === 'key' ? this.deps.keyMembers() : this.ordering === 'partition' && this.ownerNow ? [this.ownerNow] : [];
+    for (const member of members) member.push({ type: 'forget', group: this.group, memberId: member.id, topic: this.topic, partition: this.partition.partition, offsets: forgotten });
+    return true;
   }
 
   private async deliverNew(): Promise<boolean> {

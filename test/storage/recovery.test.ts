@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PartitionLog, type LogOptions } from '../../src/storage/index.js';
 import {
   captureLogger, concat, filePath, logOptions, makeBatch, openLog, readAll, segmentFiles, testClock, testDir,
@@ -28,11 +28,33 @@ async function logWithSealedIndex() {
   return { dir, options, stored, indexPath, index: fs.readFileSync(indexPath) };
 }
 
+/** Paths of the files fdatasync'ed from now on (either call; the path is read from the descriptor). */
+function recordSyncs(): string[] {
+  const synced: string[] = [];
+  const pathOf = (fd: number) => fs.readlinkSync(`/proc/self/fd/${fd}`);
+  const realSync = fs.fdatasync;
+  const realSyncSync = fs.fdatasyncSync;
+  vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, callback: (error: Error | null) => void) => {
+    const file = pathOf(fd);
+    realSync(fd, (error) => {
+      if (!error) synced.push(file);
+      callback(error);
+    });
+  }) as typeof fs.fdatasync);
+  vi.spyOn(fs, 'fdatasyncSync').mockImplementation((fd: number) => {
+    realSyncSync(fd);
+    synced.push(pathOf(fd));
+  });
+  return synced;
+}
+
 function lastSegment(dir: string): string {
   return filePath(dir, segmentFiles(dir).at(-1)!);
 }
 
 describe('recovery', () => {
+  afterEach(() => vi.restoreAllMocks());
+
   it('truncates a torn tail at the last whole batch and continues at the next offset', async () => {
     const dir = await testDir();
     const options = logOptions(testClock());
@@ -215,5 +237,22 @@ describe('recovery', () => {
     expect(log.recovery.truncations).toEqual([]);
     expect(log.endOffset).toBe(8);
     expect(await readAll(log)).toEqual(concat(stored));
+  });
+
+  it('syncs a tail that a killed process left unsynced before it counts as durable', async () => {
+    const dir = await testDir();
+    const options = logOptions(testClock());
+    const killed = await PartitionLog.open(dir, options);
+    killed.append(makeBatch(2)); // in the page cache; the process dies before its group commit syncs it
+    const image = await testDir();
+    fs.cpSync(dir, image, { recursive: true }); // kill -9 keeps the page cache: the next start reads the batch
+    await killed.close();
+
+    const synced = recordSyncs();
+    const log = await openLog(image, options);
+    await log.durable();
+    expect(log.durableEndOffset).toBe(2);
+    // A power loss now must not take what the log calls durable (and the broker acknowledges, delivers, commits past).
+    expect(synced).toContain(fs.realpathSync(lastSegment(image)));
   });
 });

@@ -4,7 +4,8 @@
  * Policy (nats-server's "walk the last block, truncate, report what was lost"):
  * - The last segment is scanned batch by batch with `checkBatch` (header,
  *   length, CRC) and contiguous offsets, and truncated at the first unsound
- *   batch: a torn tail after a crash, or a flipped bit.
+ *   batch: a torn tail after a crash, or a flipped bit. Then it is synced:
+ *   what a killed process left in the page cache is not yet on disk.
  * - Sealed segments are trusted, after a cheap check: the index has a sound
  *   shape, the batches from its last entry to the end of the file are
  *   sound, and they end at the last offset the time index records. A sealed
@@ -181,8 +182,11 @@ async function scanSegment(dir: string, baseOffset: number, fd: number, isLast: 
     options.logger.warn('truncated segment at its first unsound batch; data after it is lost', { ...truncation, reason: end.problem });
     report.truncations.push(truncation);
     fs.ftruncateSync(fd, end.position);
-    fs.fdatasyncSync(fd); // the cut must be on disk before new appends reuse these offsets
   }
+  // The cut must be on disk before new appends reuse these offsets. And a
+  // killed process leaves its unsynced appends in the page cache: the log
+  // counts what it opens with as durable, so the last segment must reach the disk.
+  if (truncated || isLast) fs.fdatasyncSync(fd);
   if (index.rewriteIfStale()) {
     options.logger.warn('offset index missing or stale; rebuilt from the segment', { segment: name, entries: index.entryCount });
     report.indexesRebuilt++;

@@ -103,8 +103,11 @@ async function serve(services: BrokerServices, logger: Logger, unlock: () => Pro
     await drain(sessions);
     for (const session of sessions) session.shutdown();
     wss.close();
-    await closeServices(services, logger);
-    await unlock();
+    try {
+      await closeServices(services, logger);
+    } finally {
+      await unlock(); // a close that failed must not keep this process from starting on the dir again
+    }
     logger.info('broker stopped', { url });
   };
   return {

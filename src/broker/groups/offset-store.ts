@@ -68,7 +68,8 @@ export class OffsetStore {
 
   /** Writes every changed offset and waits until it is durable. */
   flush(): Promise<void> {
-    this.writing = this.writing.then(() => this.writeDirty());
+    // An earlier failure was reported to its caller; its offsets are still dirty, so this write retries them.
+    this.writing = this.writing.catch(() => undefined).then(() => this.writeDirty());
     return this.writing;
   }
 

@@ -1,11 +1,26 @@
 import fs from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readBatchHeader, decodeRecords } from '../../src/protocol/record-batch.js';
 import { ActorMqError } from '../../src/protocol/errors.js';
 import { PartitionLog } from '../../src/storage/index.js';
 import { concat, logOptions, makeBatch, openLog, readAll, segmentFiles, testClock, testDir } from './fixtures.js';
 
 describe('PartitionLog', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('makes the directories it creates durable in their parents, so a power loss cannot take a new partition with its first segment', async () => {
+    const root = fs.realpathSync(await testDir());
+    const synced: string[] = [];
+    const fsyncSync = fs.fsyncSync;
+    vi.spyOn(fs, 'fsyncSync').mockImplementation((fd: number) => {
+      fsyncSync(fd);
+      synced.push(fs.readlinkSync(`/proc/self/fd/${fd}`));
+    });
+    await openLog(path.join(root, 'logs', 'orders', '0'), logOptions(testClock()));
+    for (const parent of [root, path.join(root, 'logs'), path.join(root, 'logs', 'orders')]) expect(synced).toContain(parent);
+  });
+
   it('assigns contiguous offsets and reads every byte back across several segments', async () => {
     const dir = await testDir();
     const log = await openLog(dir, logOptions(testClock(), { segmentBytes: 1024, indexIntervalBytes: 256 }));

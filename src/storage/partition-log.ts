@@ -12,6 +12,7 @@
  * is decoded. Reads go to the segment holding the offset.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Logger } from '../logger.js';
 import { ActorMqError } from '../protocol/errors.js';
 import { defaultBrokerLimits } from '../protocol/limits.js';
@@ -25,6 +26,7 @@ import { expiredSegmentCount } from './retention.js';
 import { scanBatches } from './scan.js';
 import { StaleIndexError, type ReadResult } from './read.js';
 import { assert } from './assert.js';
+import { fsyncDirectory } from './file-io.js';
 
 export type { ReadResult } from './read.js';
 export type { RecoveryReport, Truncation } from './recovery.js';
@@ -103,7 +105,8 @@ export class PartitionLog {
   /** Creates the directory if needed, recovers what is there, and opens the newest segment for appends. */
   static async open(dir: string, options: LogOptions): Promise<PartitionLog> {
     checkLogOptions(options);
-    await fs.promises.mkdir(dir, { recursive: true });
+    const firstCreated = await fs.promises.mkdir(dir, { recursive: true });
+    if (firstCreated !== undefined) syncCreatedDirectories(firstCreated, dir);
     const logger = options.logger.child({ log: dir });
     const { segments, report } = await recoverLog(dir, { ...options, logger });
     const log = new PartitionLog(dir, options, segments, report, logger);
@@ -345,6 +348,20 @@ export class PartitionLog {
     this.assertOpen();
     const failure = this.flusher.failed;
     if (failure !== null) throw new ActorMqError('STORAGE_ERROR', 'an earlier sync failed; reopen the log from disk', { cause: failure });
+  }
+}
+
+/**
+ * Syncs the parent of each directory from `firstCreated` down to `dir`: a
+ * segment's name is made durable in its directory (LogSegment.create), but
+ * the directory's own name, and its parents', only by a sync of the parent.
+ */
+function syncCreatedDirectories(firstCreated: string, dir: string): void {
+  const first = path.resolve(firstCreated);
+  for (let created = path.resolve(dir); ; created = path.dirname(created)) {
+    const parent = path.dirname(created);
+    fsyncDirectory(parent);
+    if (created === first || parent === created) return;
   }
 }
 

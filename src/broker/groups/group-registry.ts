@@ -62,7 +62,24 @@ export class GroupRegistry {
     private readonly strategy: AssignmentStrategy = 'sticky',
   ) {
     // Groups outlive their members (as in Kafka): every group with committed offsets exists, empty, after a restart.
-    for (const name of this.offsets.groups().keys()) this.groups.set(name, this.createGroup(name));
+    for (const [name, committed] of this.offsets.groups()) {
+      this.groups.set(name, this.createGroup(name));
+      for (const { topic, partition, offset } of committed) this.resumeInLog(name, topic, partition, offset);
+    }
+  }
+
+  /**
+   * A committed offset past its partition's end after a start: the log lost a
+   * tail the group had read (flush: interval, then a power loss). New
+   * messages take those offsets again; a group waiting beyond the end would
+   * never get them, so it resumes at the end (as Kafka resets an offset out
+   * of range).
+   */
+  private resumeInLog(group: string, topic: string, partition: number, committedOffset: number): void {
+    const endOffset = this.topics.get(topic)?.partitions[partition]?.endOffset;
+    if (endOffset === undefined || committedOffset <= endOffset) return;
+    this.logger.warn('committed offset beyond the log end; the group resumes at the end', { group, topic, partition, committedOffset, endOffset });
+    this.offsets.set(group, topic, partition, endOffset);
   }
 
   join(frame: JoinGroupFrame, clientId: string, connection: MemberConnection): GroupMember {

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PartitionActor } from '../../../src/broker/partition-actor.js';
 import { startBroker, type Broker } from '../../../src/broker/index.js';
@@ -206,6 +208,28 @@ describe('consumer groups over the wire', () => {
     await again.request({ type: 'joinGroup', group: 'resume', topics: ['orders'], ...joinDefaults });
     const first = await again.waitFor((f) => f.type === 'deliver');
     expect(delivered(first).map((d) => d.value)).toEqual(['three']);
+  });
+
+  it('resumes at the log end when its committed offset is beyond it (the log lost a tail the group had read), and gets what comes next', async () => {
+    await produce('orders', 0, ['one', 'two', 'three']);
+    const c = await consumer();
+    const { body: { memberId } } = await c.request({ type: 'joinGroup', group: 'ahead', topics: ['orders'], ...joinDefaults });
+    await c.waitFor(() => deliveries(c).flatMap(delivered).length === 3);
+    await c.request({ type: 'ack', group: 'ahead', memberId, topic: 'orders', partition: 0, ranges: [0, 2] });
+    await c.request({ type: 'leaveGroup', group: 'ahead', memberId });
+    c.close();
+    admin.close();
+    await broker.close();
+    // What a power loss does to records read under flush: interval before their sync: the partition's log is gone.
+    const partitionDir = join(dir.path, 'logs', 'orders', '0');
+    for (const name of fs.readdirSync(partitionDir)) fs.rmSync(join(partitionDir, name));
+    broker = await startBroker({ port: 0, dataDir: dir.path, logLevel: 'silent' });
+    admin = await RawClient.greeted(broker.url, 'admin');
+    await produce('orders', 0, ['four']); // offset 0 again
+    const again = await consumer();
+    await again.request({ type: 'joinGroup', group: 'ahead', topics: ['orders'], ...joinDefaults });
+    const first = await again.waitFor((f) => f.type === 'deliver');
+    expect(delivered(first).map((d) => d.value)).toEqual(['four']);
   });
 
   it('wakes every partition of a member when acks on one free its credit window', async () => {

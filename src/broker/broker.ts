@@ -49,7 +49,7 @@ export async function startBroker(options: BrokerOptions & { transactionFaults?:
     const environment = { inspector, timers: resolved.timers };
     const topics = new TopicRegistry(metadata, resolved, logger, environment);
     await topics.start();
-    const offsets = await OffsetStore.open(resolved.dataDir, resolved.clock, logger);
+    const offsets = await OffsetStore.open(resolved.dataDir, resolved.clock, logger, resolved.topicDefaults.segmentBytes);
     const groups = new GroupRegistry(topics, offsets, defaultGroupLimits, resolved.clock, logger, environment, resolved.groupAssignment);
     const transactions = await TransactionManager.start({ topics, metadata, options: resolved, environment, logger, faults: options.transactionFaults });
     return await serve({ topics, groups, inspector, environment, metadata, options: resolved, transactions }, logger, unlock);

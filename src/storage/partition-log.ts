@@ -145,6 +145,11 @@ export class PartitionLog {
     return this.active.nextOffset;
   }
 
+  /** Where the newest sealed segment starts (undefined while the log has one segment). */
+  get newestSealedBaseOffset(): number | undefined {
+    return this.segments.length > 1 ? this.segments[this.segments.length - 2]!.baseOffset : undefined;
+  }
+
   get sizeBytes(): number {
     return this.sealedBytes + this.active.sizeBytes;
   }

@@ -9,6 +9,9 @@
  *   { k: 'p', g: group }                parked after maxChecks unknowns
  *   { k: 'o', g: group, o: outcome }    the outcome: 'commit' | 'rollback'
  *   { k: 'a' }                          a commit's messages are all in their partitions
+ *   { k: 'r', g: group, p: producerId, e: [{ t, n, b }], c: checks, pk: parked, f: firstAt }
+ *                                       a live transaction restated whole at the head, so
+ *                                       compaction may delete the segments of its older records
  *
  * Writes from one event-loop turn are coalesced into one batch and one
  * fsync (group commit), so a half message or an outcome costs no fsync of
@@ -48,6 +51,7 @@ export interface HalfEntry { topic: string; partition: number; batch: Uint8Array
 
 export type HalfRecord =
   | { k: 'h'; g: string; p: number; t: string; n: number; b: Uint8Array }
+  | { k: 'r'; g: string; p: number; e: Array<{ t: string; n: number; b: Uint8Array }>; c: number; pk: boolean; f: number }
   | { k: 'c'; g: string; c: number }
   | { k: 'p'; g: string }
   | { k: 'o'; g: string; o: TransactionOutcome }
@@ -92,7 +96,8 @@ const replayReadBytes = 4 * 1024 * 1024;
 /** Upper estimate of a record's encoded size: record header and msgpack map framing, plus its strings and bytes. */
 function recordBytes(id: string, record: HalfRecord): number {
   const strings = id.length + ('g' in record ? record.g.length : 0) + (record.k === 'h' ? record.t.length + record.b.length : 0);
-  return 64 + strings;
+  if (record.k !== 'r') return 64 + strings;
+  return 64 + strings + record.e.reduce((sum, entry) => sum + 32 + entry.t.length + entry.b.length, 0);
 }
 
 interface PendingWrite {
@@ -177,6 +182,11 @@ export class HalfLog {
       this.queued.push(write);
       if (this.state === 'open') this.schedule();
     });
+  }
+
+  /** Where the newest sealed segment starts: records below it are at least a whole segment old. */
+  get newestSealedBaseOffset(): number | undefined {
+    return this.state === 'open' ? this.log!.newestSealedBaseOffset : undefined;
   }
 
   /**
@@ -337,13 +347,16 @@ export class HalfLog {
       }
       if (!txn) {
         // A marker for a transaction already gone, or a half message written after its outcome: neither starts one.
-        if (record.k !== 'h' || ended.has(id)) return;
+        if ((record.k !== 'h' && record.k !== 'r') || ended.has(id)) return;
         txn = { id, group: record.g, producerId: record.p, entries: [], checks: 0, parked: false, outcome: undefined, firstAt: timestamp, firstOffset: offset };
         live.set(id, txn);
       }
       if (txn.outcome) return; // nothing counts after the outcome
       switch (record.k) {
         case 'h': txn.entries.push({ topic: record.t, partition: record.n, batch: record.b }); break;
+        case 'r': // everything before it, restated
+          Object.assign(txn, { entries: record.e.map((e) => ({ topic: e.t, partition: e.n, batch: e.b })), checks: record.c, parked: record.pk, firstAt: record.f, firstOffset: offset });
+          break;
         case 'c': txn.checks = record.c; break;
         case 'p': txn.parked = true; break;
         case 'o':

@@ -237,14 +237,44 @@ export class TransactionManager {
   }
 
   /**
-   * Deletes the half log's sealed segments that no live transaction needs:
-   * every record below the first half message of the oldest one belongs to
-   * transactions that ended (rolled back, or committed and applied). Runs
-   * after each roll, so the log stays about a segment or two long while
-   * transactions keep ending; a transaction left half for long holds every
-   * segment from its first message on.
+   * Keeps the half log short. After each roll, a live transaction whose
+   * first record is older than the newest sealed segment is restated whole
+   * at the head (one `r` record: its half messages, checks, parking), and
+   * the sealed segments below the first record of the oldest live
+   * transaction are deleted — everything there belongs to transactions that
+   * ended, or was restated. A transaction with a write in flight, or whose
+   * outcome is being recorded, is restated at a later roll.
    */
   compactHalfLog(): void {
+    if (this.closing) return;
+    const restated = this.restateOldTransactions();
+    this.deleteUnneededHalfLog();
+    if (restated.length > 0) void Promise.allSettled(restated).then(() => this.deleteUnneededHalfLog());
+  }
+
+  private restateOldTransactions(): Array<Promise<void>> {
+    const below = this.halfLog.newestSealedBaseOffset;
+    if (below === undefined) return [];
+    const writes: Array<Promise<void>> = [];
+    for (const txn of this.live.values()) {
+      if (txn.firstOffset === undefined || txn.firstOffset >= below || txn.writesInFlight > 0) continue;
+      if (txn.state === 'committing' || txn.state === 'rollingBack' || txn.entryBytes > this.deps.options.limits.maxFrameBytes / 2) continue;
+      const record: HalfRecord = {
+        k: 'r', g: txn.group, p: txn.producerId, c: txn.checks, pk: txn.state === 'parked', f: txn.createdAt,
+        e: txn.entries.map((entry) => ({ t: entry.topic, n: entry.partition, b: entry.batch })),
+      };
+      txn.writesInFlight++;
+      writes.push(this.halfLog.write(txn.id, [record]).then(
+        (offset) => {
+          txn.firstOffset = offset; // its older records are no longer needed
+        },
+        (error: unknown) => this.deps.logger.warn('could not restate a transaction in the half log; it keeps its older segments', { transaction: txn.id, error }),
+      ).finally(() => txn.writesInFlight--));
+    }
+    return writes;
+  }
+
+  private deleteUnneededHalfLog(): void {
     if (this.closing) return;
     let needed = Infinity;
     for (const txn of this.live.values()) if (txn.firstOffset !== undefined) needed = Math.min(needed, txn.firstOffset);
@@ -382,10 +412,11 @@ export class TransactionManager {
    */
   private async addEntries(txn: Transaction, entries: ProduceEntry[]): Promise<TxnSendBody> {
     const records: HalfRecord[] = entries.map((entry) => ({ k: 'h', g: txn.group, p: txn.producerId, t: entry.topic, n: entry.partition, b: entry.batch }));
+    txn.writesInFlight++;
     const written = this.halfLog.write(txn.id, records).then((offset) => {
-      txn.firstOffset = Math.min(txn.firstOffset ?? offset, offset);
+      txn.firstOffset ??= offset;
       entries.forEach((entry) => this.hold(txn, entry));
-    });
+    }).finally(() => txn.writesInFlight--);
     txn.halfWrites = txn.halfWrites.then(() => written).catch(() => undefined);
     await written;
     const messages = entries.reduce((sum, entry) => sum + readBatchHeader(entry.batch).recordCount, 0);

@@ -43,6 +43,8 @@ export class Transaction {
   pendingCheck: PendingCheck | undefined;
   /** Offset of its first half message in the half log (once durable): the log below it holds nothing it needs. */
   firstOffset: number | undefined;
+  /** Its half-log writes of half messages or a restatement not yet answered (compaction restates only one without). */
+  writesInFlight = 0;
   /** Half-log writes of this transaction still in flight: an outcome is recorded only after them. */
   halfWrites: Promise<void> = Promise.resolve();
   lastError: string | undefined;

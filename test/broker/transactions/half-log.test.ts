@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HalfLog } from '../../../src/broker/transactions/half-log.js';
 import { silentLogger } from '../../../src/logger.js';
 import { realTimers } from '../../../src/broker/actor-environment.js';
-import { encodeRecordBatch } from '../../../src/protocol/record-batch.js';
+import { decodeRecords, encodeRecordBatch } from '../../../src/protocol/record-batch.js';
 import { tempDir } from '../../../bench/lib/temp-dir.js';
 import { HalfLogFaults } from '../../helpers/half-log-faults.js';
 
@@ -76,6 +76,20 @@ describe('half log', () => {
     await vi.waitFor(() => expect(log.deleteBelow(Infinity)).toBeGreaterThan(0));
     await log.close();
     vi.restoreAllMocks();
+  });
+
+  it('rebuilds a restated transaction from its restatement: what it restates counts once, what follows it counts too', async () => {
+    const replayed = await reopen(async (log) => {
+      await log.write('txn-5', [half('a'), half('b')]);
+      await log.write('txn-5', [{ k: 'c', g: 'g', c: 1 }]);
+      await log.write('txn-5', [{ k: 'r', g: 'g', p: 7, e: [{ t: 'orders', n: 0, b: batch('a') }, { t: 'orders', n: 0, b: batch('b') }], c: 1, pk: false, f: 500 }]);
+      await log.write('txn-5', [half('c')]);
+      await log.write('txn-6', [{ k: 'r', g: 'g', p: 8, e: [{ t: 'orders', n: 1, b: batch('x') }], c: 15, pk: true, f: 600 }]); // its older records deleted
+    });
+    expect(replayed.pending.map((t) => ({ id: t.id, values: t.entries.map((e) => decodeRecords(e.batch)[0]!.value), checks: t.checks, parked: t.parked, firstAt: t.firstAt, producerId: t.producerId }))).toEqual([
+      { id: 'txn-5', values: ['a', 'b', 'c'], checks: 1, parked: false, firstAt: 500, producerId: 7 },
+      { id: 'txn-6', values: ['x'], checks: 15, parked: true, firstAt: 600, producerId: 8 },
+    ]);
   });
 
   it('keeps a parked transaction parked', async () => {

@@ -39,7 +39,12 @@ interface ActorRecord {
   readonly contextView: ContextView<never>;
   snapshot: InspectedSnapshot;
   readonly history: TransitionRing;
+  /** observeReported: the cause its runtime reported for the transition under way. */
+  cause: string;
 }
+
+/** The handle observeReported returns (its record, opaque to the caller). */
+export interface ReportedActor { readonly id: string }
 
 export function matches(filter: InspectFilter, view: Pick<ActorView, 'kind' | 'id'>): boolean {
   return (!filter.kinds?.length || filter.kinds.includes(view.kind)) && (!filter.ids?.length || filter.ids.includes(view.id));
@@ -99,31 +104,26 @@ export class Inspector {
 
   /**
    * Like `observe`, for a short-lived actor whose every transition enters a
-   * state whose entry action reports the event that caused it: call the
-   * returned function from that action with the event's type. Records from
-   * the actor's own snapshots instead of `system.inspect`, which builds an
-   * inspection event for every event, microstep and action (for a
-   * transaction, about a fifth of the broker's work on it). An event the
-   * machine ignored leaves the snapshot as it was and is not recorded.
+   * state whose entry action reports the event that caused it: pass the
+   * returned handle and the event's type to `reportCause` from that action.
+   * Records from the actor's own snapshots instead of `system.inspect`, which
+   * builds an inspection event for every event, microstep and action (for a
+   * transaction, about a fifth of the broker's work on it), with one closure
+   * per actor. An event the machine ignored leaves the snapshot as it was and
+   * is not recorded; a stop is not recorded either (the actor keeps its last
+   * view — transactions are stopped only when the broker shuts down).
    */
-  observeReported<Context>(kind: ActorKind, actor: AnyActorRef, contextView: ContextView<Context>): (eventType: string) => void {
+  observeReported<Context>(kind: ActorKind, actor: AnyActorRef, contextView: ContextView<Context>): ReportedActor {
     const record = this.newRecord(kind, actor, contextView);
-    let cause = 'xstate.init';
-    let last: unknown;
-    const next = (snapshot: InspectedSnapshot, eventType: string): void => {
-      if (snapshot === last) return;
-      last = snapshot;
-      this.record(record, snapshot, eventType);
-    };
-    actor.subscribe({
-      next: (snapshot: InspectedSnapshot) => next(snapshot, cause),
-      error: () => next(actor.getSnapshot() as InspectedSnapshot, cause),
-      // A stop does not reach `next`; a done actor's snapshot already did.
-      complete: () => next(actor.getSnapshot() as InspectedSnapshot, 'xstate.stop'),
+    actor.subscribe((snapshot: InspectedSnapshot) => {
+      if (snapshot !== record.snapshot) this.record(record, snapshot, record.cause);
     });
-    return (eventType) => {
-      cause = eventType;
-    };
+    return record;
+  }
+
+  /** The event causing the transition of an actor observed with observeReported, as its entry action runs. */
+  reportCause(actor: ReportedActor, eventType: string): void {
+    (actor as ActorRecord).cause = eventType;
   }
 
   list(filter: InspectFilter = {}): ActorView[] {
@@ -147,7 +147,7 @@ export class Inspector {
   private newRecord<Context>(kind: ActorKind, actor: AnyActorRef, contextView: ContextView<Context>): ActorRecord {
     return {
       id: actor.id, kind, machine: ((actor as { logic?: { id?: string } }).logic)?.id ?? kind,
-      contextView: contextView as ContextView<never>, snapshot: { status: 'active' }, history: new TransitionRing(this.limits.historyLength),
+      contextView: contextView as ContextView<never>, snapshot: { status: 'active' }, history: new TransitionRing(this.limits.historyLength), cause: 'xstate.init',
     };
   }
 

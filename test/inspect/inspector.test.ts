@@ -3,7 +3,7 @@ import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { assign, createActor, setup } from 'xstate';
 import type { ActorView } from '../../src/protocol/frames.js';
-import { Inspector } from '../../src/inspect/inspector.js';
+import { Inspector, type ReportedActor } from '../../src/inspect/inspector.js';
 
 /** A lamp: off/on, counting its switches; `unplug` ends it. */
 const lampMachine = setup({
@@ -94,12 +94,12 @@ describe('Inspector', () => {
     expect(seen.map((view) => [view.state, view.context.switches, view.history.length])).toEqual([['off', 0, 1], ['on', 1, 2]]);
   });
 
-  it('observeReported records each changed snapshot with the cause its entry action reported, skips ignored events, and records stop and done', () => {
+  it('observeReported records each changed snapshot with the cause its entry action reported, skips ignored events, and records the end', () => {
     const inspector = inspectorWith(8, 10);
     /** The lamp with an entry action on every state that reports its cause, as a transaction's noteState does. */
     const reporting = (id: string) => {
-      let report: (eventType: string) => void = () => {};
-      const entry = ({ event }: { event: { type: string } }) => report(event.type);
+      let handle: ReportedActor | undefined;
+      const entry = ({ event }: { event: { type: string } }) => inspector.reportCause(handle!, event.type);
       const reportingMachine = setup({
         types: { context: {} as { switches: number; secret: string }, events: {} as { type: 'switch' } | { type: 'unplug' } | { type: 'ignored' } },
         actions: { count: assign({ switches: ({ context }) => context.switches + 1 }), entry },
@@ -114,21 +114,16 @@ describe('Inspector', () => {
         },
       });
       const actor = createActor(reportingMachine, { id });
-      report = inspector.observeReported('transaction', actor, (c: { switches: number }) => ({ switches: c.switches }));
+      handle = inspector.observeReported('transaction', actor, (c: { switches: number }) => ({ switches: c.switches }));
       return actor.start();
     };
     const done = reporting('lamp/done');
     done.send({ type: 'switch' });
     done.send({ type: 'ignored' });
+    expect(inspector.list().map((view) => [view.id, view.status])).toEqual([['lamp/done', 'active']]);
     done.send({ type: 'unplug' });
     expect(inspector.get('lamp/done')).toMatchObject({ kind: 'transaction', machine: 'lamp', state: 'gone', status: 'done', event: 'unplug', context: { switches: 1 } });
     expect(inspector.get('lamp/done')!.history.map((h) => [h.state, h.event])).toEqual([['off', 'xstate.init'], ['on', 'switch'], ['gone', 'unplug']]);
-    const stopped = reporting('lamp/stopped');
-    stopped.send({ type: 'switch' });
-    stopped.stop();
-    expect(inspector.get('lamp/stopped')!.status).toBe('stopped');
-    expect(inspector.get('lamp/stopped')!.history.map((h) => [h.state, h.event])).toEqual([['off', 'xstate.init'], ['on', 'switch'], ['on', 'xstate.stop']]);
-    expect(inspector.list().map((view) => view.id)).toEqual(['lamp/done', 'lamp/stopped']);
   });
 
   it('keeps only the view of an ended actor, not what its provided actions hold', async () => {

@@ -293,7 +293,7 @@ export class TransactionManager {
       input: { id: txn.id, group: txn.group, checkAfterMs, checkIntervalMs, maxChecks, timeoutMs, checks },
       clock: this.deps.environment.timers,
     });
-    txn.reportCause = this.deps.environment.inspector.observeReported('transaction', txn.actor, (c: { group: string; messages: number; checks: number; unansweredChecks: number }) => ({
+    txn.inspected = this.deps.environment.inspector.observeReported('transaction', txn.actor, (c: { group: string; messages: number; checks: number; unansweredChecks: number }) => ({
       group: c.group, messages: c.messages, checks: c.checks, unansweredChecks: c.unansweredChecks,
     }));
     txn.actor.start();
@@ -310,7 +310,7 @@ export class TransactionManager {
   private entered(id: string, state: TransactionState, cause: string): void {
     const txn = this.live.get(id);
     if (!txn) return;
-    txn.reportCause(cause);
+    this.deps.environment.inspector.reportCause(txn.inspected, cause);
     if (state !== 'checking') this.dispatcher.cancel(txn);
     txn.entered(state, cause, this.deps.options.clock());
     if (txn.ended) this.retire(txn);

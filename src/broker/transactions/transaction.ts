@@ -7,6 +7,7 @@
 import type { Actor } from 'xstate';
 import type { transactionMachine } from '../../../machines/transaction.machine.js';
 import { ActorMqError } from '../../protocol/errors.js';
+import type { ReportedActor } from '../../inspect/inspector.js';
 import type { TransactionHistoryEntry, TransactionState, TransactionSummary } from '../../protocol/frames.js';
 import type { HalfEntry } from './half-log.js';
 import { partitionKeyOf } from './commit-batch.js';
@@ -27,12 +28,15 @@ export interface PartitionHold { batches: number; bytes: number; records: number
 
 export const emptyHold: PartitionHold = { batches: 0, bytes: 0, records: 0 };
 
+/** The half-log writes of a transaction that has made none (shared: one resolved promise for all). */
+const noWrites: Promise<void> = Promise.resolve();
+
 interface EndWaiter { resolve(state: TransactionState): void; reject(error: unknown): void }
 
 export class Transaction {
   actor!: Actor<typeof transactionMachine>;
-  /** Tells the inspector which event caused the transition whose entry action runs (Inspector.observeReported). */
-  reportCause!: (eventType: string) => void;
+  /** Its inspector record: each transition's cause is reported to it (Inspector.observeReported). */
+  inspected!: ReportedActor;
   readonly entries: HalfEntry[] = [];
   entryBytes = 0;
   recordCount = 0;
@@ -46,9 +50,10 @@ export class Transaction {
   /** Its half-log writes of half messages or a restatement not yet answered (compaction restates only one without). */
   writesInFlight = 0;
   /** Half-log writes of this transaction still in flight: an outcome is recorded only after them. */
-  halfWrites: Promise<void> = Promise.resolve();
+  halfWrites: Promise<void> = noWrites;
   lastError: string | undefined;
-  private endWaiters: EndWaiter[] = [];
+  /** Made when someone first waits (most transactions are never waited on: an open one costs no array). */
+  private endWaiters: EndWaiter[] | undefined;
 
   constructor(
     readonly id: string,
@@ -102,7 +107,7 @@ export class Transaction {
   /** Resolves with the end state once the transaction has one; rejects if recording the outcome failed. */
   whenEnded(): Promise<TransactionState> {
     if (this.ended) return Promise.resolve(this.state);
-    return new Promise((resolve, reject) => this.endWaiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) => (this.endWaiters ??= []).push({ resolve, reject }));
   }
 
   summary(now: number): TransactionSummary {
@@ -110,8 +115,8 @@ export class Transaction {
   }
 
   private settleWaiters(settle: (waiter: EndWaiter) => void): void {
-    const waiters = this.endWaiters;
-    this.endWaiters = [];
+    const waiters = this.endWaiters ?? [];
+    this.endWaiters = undefined;
     waiters.forEach(settle);
   }
 }

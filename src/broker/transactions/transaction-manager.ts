@@ -429,7 +429,7 @@ export class TransactionManager {
   private hold(txn: Transaction, entry: HalfEntry): void {
     // A small batch is a view into the frame it came in (and that into a larger socket buffer): copy it, so a
     // transaction kept for minutes holds its own bytes only.
-    const batch = entry.batch.length <= smallBatchBytes ? new Uint8Array(entry.batch) : entry.batch;
+    const batch = entry.batch.length <= smallBatchBytes ? pooledCopy(entry.batch) : entry.batch;
     txn.add({ topic: entry.topic, partition: entry.partition, batch }, readBatchHeader(entry.batch).recordCount);
   }
 
@@ -524,6 +524,18 @@ export class TransactionManager {
 const maxGroupNameLength = 249;
 /** Half message batches up to this size are copied out of their frame (see hold). */
 const smallBatchBytes = 4 * 1024;
+
+/**
+ * A copy in Node's shared 8 KiB buffer pool (sizes below 4 KiB): no
+ * ArrayBuffer and backing store of its own (~250 bytes less per open
+ * transaction); a long-lived transaction keeps at most one pool slab alive.
+ * A plain Uint8Array view, so `slice` still copies.
+ */
+function pooledCopy(bytes: Uint8Array): Uint8Array {
+  const pooled = Buffer.allocUnsafe(bytes.length);
+  pooled.set(bytes);
+  return new Uint8Array(pooled.buffer, pooled.byteOffset, bytes.length);
+}
 
 function checkGroupName(group: string): void {
   if (group.length === 0 || group.length > maxGroupNameLength || !topicNamePattern.test(group)) {

@@ -64,7 +64,7 @@ export class TransactionManager {
   private readonly limits: TransactionLimits;
   private readonly machine;
   private readonly applying = new Set<Promise<void>>();
-  /** Timers of applied marks to write again (markApplied). */
+  /** Timers of applied marks and check markers to write again (markApplied, writeMarkers). */
   private readonly markRetries = new Set<unknown>();
   private closing = false;
 
@@ -185,9 +185,7 @@ export class TransactionManager {
       throw new ActorMqError('CHECK_NOT_PENDING', `transaction ${id} is ${txn.state}, not waiting for check ${checkId}`);
     }
     txn.actor.send({ type: 'check.answered', answer });
-    if (answer !== 'unknown') return {};
-    const checks: HalfRecord = { k: 'c', g: txn.group, c: txn.checks };
-    this.writeMarkers(txn, (txn.state as TransactionState) === 'parked' ? [checks, { k: 'p', g: txn.group }] : [checks]);
+    if (answer === 'unknown') this.writeMarkers(txn, this.limits.applyRetryMs);
     return {};
   }
 
@@ -506,8 +504,24 @@ export class TransactionManager {
     });
   }
 
-  private writeMarkers(txn: Transaction, records: HalfRecord[]): void {
-    this.halfLog.write(txn.id, records).catch((error: unknown) => this.deps.logger.warn('could not record a check answer', { transaction: txn.id, error }));
+  /**
+   * Records the answered checks (and parking) of a live transaction, as they
+   * are when written; a failed write is tried again on the broker's timers
+   * (backing off like commit appends) while the transaction lives, or a
+   * restart would check it more often than maxChecks and forget its parking.
+   */
+  private writeMarkers(txn: Transaction, retryMs: number): void {
+    const checks: HalfRecord = { k: 'c', g: txn.group, c: txn.checks };
+    const records = txn.state === 'parked' ? [checks, { k: 'p', g: txn.group } as const] : [checks];
+    this.halfLog.write(txn.id, records).catch((error: unknown) => {
+      if (this.closing || this.live.get(txn.id) !== txn) return; // ended meanwhile: its outcome supersedes the markers
+      this.deps.logger.warn('could not record a check answer; retrying', { transaction: txn.id, error, retryInMs: retryMs });
+      const timer = this.deps.environment.timers.setTimeout(() => {
+        this.markRetries.delete(timer);
+        if (this.live.get(txn.id) === txn) this.writeMarkers(txn, Math.min(retryMs * 2, this.limits.applyRetryMaxMs));
+      }, retryMs);
+      this.markRetries.add(timer);
+    });
   }
 
   private checkRoom(): void {

@@ -94,6 +94,23 @@ describe('half log recovery after a failed fdatasync', () => {
     expect(await stored()).toEqual(['first', 'second']);
   });
 
+  it('writes an answered check again after its marker was lost with a failed sync, so a restart still counts it', async () => {
+    const tx = await node.producer.begin();
+    await tx.send(topic, { value: 'checked' });
+    const faults = new HalfLogFaults(dir.path);
+    faults.failSync({ covering: (record) => record.k === 'c', dropUnsynced: true });
+    node.clock.increment(transactions.checkAfterMs); // the check goes out; the producer answers unknown
+    await vi.waitFor(() => expect(faults.failures).toBe(1));
+    expect((await describeTransaction(tx.id)).checks).toBe(1);
+    // Writes queued behind the reopen are written after it: once this send is answered, the lost marker's retry is scheduled.
+    const other = await node.producer.begin();
+    await other.send(topic, { value: 'after the reopen' });
+    node.clock.increment(defaultTransactionLimits.applyRetryMs);
+    await other.send(topic, { value: 'after the retry' }); // queued behind the marker written again
+    await restart();
+    expect((await describeTransaction(tx.id)).checks).toBe(1);
+  });
+
   it('refuses a half message with STORAGE_ERROR only when the re-read log lacks it; the transaction counts what is stored', async () => {
     const faults = new HalfLogFaults(dir.path);
     faults.failSync({ covering: isHalfMessage, dropUnsynced: true });

@@ -39,4 +39,23 @@ describe('data dir lock', () => {
     expect(fs.readFileSync(join(image, 'broker.lock'), 'utf8')).toBe(String(process.pid));
     await running.close();
   });
+  it('takes over a lock whose process is gone, or that holds no pid (a crash while it was written), and leaves no other file behind', async () => {
+    for (const stale of ['2147483646', '']) {
+      const dir = await dataDir();
+      fs.writeFileSync(join(dir, 'broker.lock'), stale);
+      const started = await broker(dir);
+      expect(fs.readFileSync(join(dir, 'broker.lock'), 'utf8')).toBe(String(process.pid));
+      expect(fs.readdirSync(dir).filter((name) => name.startsWith('broker.lock'))).toEqual(['broker.lock']);
+      await started.close();
+      expect(fs.existsSync(join(dir, 'broker.lock'))).toBe(false);
+    }
+  });
+
+  it('refuses a data dir locked by another live process, and leaves its lock as it was', async () => {
+    const dir = await dataDir();
+    fs.writeFileSync(join(dir, 'broker.lock'), '1'); // init: always alive
+    await expect(broker(dir)).rejects.toThrow(`data directory ${dir} is in use by process 1`);
+    expect(fs.readdirSync(dir).filter((name) => name.startsWith('broker.lock'))).toEqual(['broker.lock']);
+    expect(fs.readFileSync(join(dir, 'broker.lock'), 'utf8')).toBe('1');
+  });
 });

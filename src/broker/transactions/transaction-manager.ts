@@ -64,7 +64,7 @@ export class TransactionManager {
   private readonly limits: TransactionLimits;
   private readonly machine;
   private readonly applying = new Set<Promise<void>>();
-  /** Timers of applied marks and check markers to write again (markApplied, writeMarkers). */
+  /** Timers of half-log records to write again (writeUntilStored). */
   private readonly markRetries = new Set<unknown>();
   private closing = false;
 
@@ -185,7 +185,7 @@ export class TransactionManager {
       throw new ActorMqError('CHECK_NOT_PENDING', `transaction ${id} is ${txn.state}, not waiting for check ${checkId}`);
     }
     txn.actor.send({ type: 'check.answered', answer });
-    if (answer === 'unknown') this.writeMarkers(txn, this.limits.applyRetryMs);
+    if (answer === 'unknown') this.writeMarkers(txn);
     return {};
   }
 
@@ -470,7 +470,7 @@ export class TransactionManager {
     for (const list of entriesByPartition(entries).values()) {
       const { topic, partition } = list[0]!;
       const batch = commitBatch(list, producerId);
-      for (let delayMs = this.limits.applyRetryMs; ; delayMs = Math.min(delayMs * 2, this.limits.applyRetryMaxMs)) {
+      for (let delayMs = this.limits.applyRetryMs; ; delayMs = this.nextRetryMs(delayMs)) {
         try {
           await this.deps.topics.partition(topic, partition).append(batch, readBatchHeader(batch));
           break;
@@ -482,46 +482,55 @@ export class TransactionManager {
       }
       this.deps.faults?.afterCommitAppend?.(id, ++appended);
     }
-    this.markApplied(id, this.limits.applyRetryMs);
+    this.markApplied(id);
   }
 
   /**
-   * Records that a commit's messages are all in their partitions, retrying
-   * until the mark is in the half log: a commit without it is re-applied at
-   * the next start, and a partition recognises the re-applied batches as
-   * duplicates only while they are in its newest segments (producer state
-   * is rebuilt from those), so a mark missing for long stores them twice.
+   * Records that a commit's messages are all in their partitions: a commit
+   * without the mark is re-applied at the next start, and a partition
+   * recognises the re-applied batches as duplicates only while it remembers
+   * the transaction's producer id, so a mark missing for long stores them
+   * twice.
    */
-  private markApplied(id: string, delayMs: number): void {
-    this.halfLog.write(id, [{ k: 'a' }]).catch((error: unknown) => {
-      if (this.closing) return; // the next start re-applies the commit
-      this.deps.logger.warn('could not mark a commit applied; retrying', { transaction: id, error, retryInMs: delayMs });
+  private markApplied(id: string): void {
+    this.writeUntilStored(id, 'the applied mark of a commit', () => [{ k: 'a' }]);
+  }
+
+  /**
+   * Records the answered checks (and parking) of a live transaction, as they
+   * are when written: without them a restart would check it more often than
+   * maxChecks and forget its parking. Once it ended its outcome supersedes them.
+   */
+  private writeMarkers(txn: Transaction): void {
+    this.writeUntilStored(txn.id, 'a check answer', () => {
+      if (this.live.get(txn.id) !== txn) return undefined;
+      const checks: HalfRecord = { k: 'c', g: txn.group, c: txn.checks };
+      return txn.state === 'parked' ? [checks, { k: 'p', g: txn.group }] : [checks];
+    });
+  }
+
+  /**
+   * Writes `records()` to the half log, and again on the broker's timers
+   * (backing off like commit appends) after each failed write, until it is
+   * in or `records()` has nothing left to write.
+   */
+  private writeUntilStored(id: string, what: string, records: () => HalfRecord[] | undefined, delayMs = this.limits.applyRetryMs): void {
+    const now = records();
+    if (!now) return;
+    this.halfLog.write(id, now).catch((error: unknown) => {
+      if (this.closing) return; // close() cleared the timers: the next start takes over
+      this.deps.logger.warn(`could not record ${what}; retrying`, { transaction: id, error, retryInMs: delayMs });
       const timer = this.deps.environment.timers.setTimeout(() => {
         this.markRetries.delete(timer);
-        this.markApplied(id, Math.min(delayMs * 2, this.limits.applyRetryMaxMs));
+        this.writeUntilStored(id, what, records, this.nextRetryMs(delayMs));
       }, delayMs);
       this.markRetries.add(timer);
     });
   }
 
-  /**
-   * Records the answered checks (and parking) of a live transaction, as they
-   * are when written; a failed write is tried again on the broker's timers
-   * (backing off like commit appends) while the transaction lives, or a
-   * restart would check it more often than maxChecks and forget its parking.
-   */
-  private writeMarkers(txn: Transaction, retryMs: number): void {
-    const checks: HalfRecord = { k: 'c', g: txn.group, c: txn.checks };
-    const records = txn.state === 'parked' ? [checks, { k: 'p', g: txn.group } as const] : [checks];
-    this.halfLog.write(txn.id, records).catch((error: unknown) => {
-      if (this.closing || this.live.get(txn.id) !== txn) return; // ended meanwhile: its outcome supersedes the markers
-      this.deps.logger.warn('could not record a check answer; retrying', { transaction: txn.id, error, retryInMs: retryMs });
-      const timer = this.deps.environment.timers.setTimeout(() => {
-        this.markRetries.delete(timer);
-        if (this.live.get(txn.id) === txn) this.writeMarkers(txn, Math.min(retryMs * 2, this.limits.applyRetryMaxMs));
-      }, retryMs);
-      this.markRetries.add(timer);
-    });
+  /** The backoff of commit appends and half-log retries: doubling up to applyRetryMaxMs. */
+  private nextRetryMs(delayMs: number): number {
+    return Math.min(delayMs * 2, this.limits.applyRetryMaxMs);
   }
 
   private checkRoom(): void {

@@ -201,29 +201,42 @@ export function encodeRecordBatch(
   }
 }
 
+/** Receives one record's framing: where its key, value and headers lie (`tailStart`..`end`), its attributes and timestamp delta. */
+type RecordFrameVisitor = (tailStart: number, end: number, attributes: number, timestampDelta: number) => void;
+
+/** Walks the records of a batch by their framing only; throws RangeError where a record runs past the batch. Returns how many. */
+function walkRecordFrames(batch: Uint8Array, visit: RecordFrameVisitor): number {
+  const cursor: Cursor = { buf: batch, pos: batchHeaderBytes, end: batch.length };
+  let records = 0;
+  while (cursor.pos < batch.length) {
+    const length = readZigzag(cursor);
+    const end = cursor.pos + length;
+    if (length < 3 || end > batch.length) throw new RangeError(`record ${records} declares ${length} bytes, ${batch.length - cursor.pos} left in the batch`);
+    cursor.end = end;
+    const attributes = batch[cursor.pos++]!;
+    const timestampDelta = readZigzag(cursor);
+    readZigzag(cursor); // offset delta
+    visit(cursor.pos, end, attributes, timestampDelta);
+    cursor.pos = end;
+    cursor.end = batch.length;
+    records++;
+  }
+  return records;
+}
+
+function ignoreFrame(): void {}
+
 /**
  * Why the records of a checked batch cannot be walked (a record length
  * running past the batch, a count other than the header's), or undefined:
  * checkBatch checks the header and CRC only; mergeBatches needs this too.
  */
 export function recordFramingError(batch: Uint8Array): string | undefined {
-  const cursor: Cursor = { buf: batch, pos: batchHeaderBytes, end: batch.length };
-  let records = 0;
+  let records: number;
   try {
-    while (cursor.pos < cursor.end) {
-      const length = readZigzag(cursor);
-      const end = cursor.pos + length;
-      if (length < 3 || end > batch.length) return `record ${records} declares ${length} bytes, ${batch.length - cursor.pos} left in the batch`;
-      cursor.end = end;
-      cursor.pos++; // attributes
-      readZigzag(cursor); // timestamp delta
-      readZigzag(cursor); // offset delta
-      cursor.pos = end;
-      cursor.end = batch.length;
-      records++;
-    }
+    records = walkRecordFrames(batch, ignoreFrame);
   } catch (error) {
-    return `record ${records}: ${(error as Error).message}`;
+    return (error as Error).message;
   }
   const declared = readBatchHeader(batch).recordCount;
   return records === declared ? undefined : `batch holds ${records} records, its header says ${declared}`;
@@ -251,25 +264,22 @@ export function mergeBatches(batches: readonly Uint8Array[], options: { producer
     count += header.recordCount;
   }
   if (count === 0) throw new RangeError('a record batch holds at least one record');
-  // Each record: [tail start, tail end, timestamp delta, attributes] of its source, sized in a first pass.
-  const parts = new Float64Array(count * 4);
+  // Sized in a first pass; each record's frame is kept as [tail start, tail end, timestamp delta, attributes].
+  const frames = new Float64Array(count * 4);
   let total = batchHeaderBytes;
   let index = 0;
   for (const batch of batches) {
-    const batchBase = readBatchHeader(batch).baseTimestamp;
-    const cursor: Cursor = { buf: batch, pos: batchHeaderBytes, end: batch.length };
-    while (cursor.pos < cursor.end) {
-      const length = readZigzag(cursor);
-      const end = cursor.pos + length;
-      const attributes = batch[cursor.pos++]!;
-      const timestampDelta = batchBase + readZigzag(cursor) - baseTimestamp;
-      readZigzag(cursor); // the old offset delta
-      const body = 1 + zigzagSize(timestampDelta) + zigzagSize(index) + (end - cursor.pos);
+    const rebase = readBatchHeader(batch).baseTimestamp - baseTimestamp;
+    walkRecordFrames(batch, (tailStart, end, attributes, timestampDelta) => {
+      const delta = timestampDelta + rebase;
+      const body = 1 + zigzagSize(delta) + zigzagSize(index) + (end - tailStart);
       total += zigzagSize(body) + body;
-      parts.set([cursor.pos, end, timestampDelta, attributes], index * 4);
-      cursor.pos = end;
+      frames[index * 4] = tailStart;
+      frames[index * 4 + 1] = end;
+      frames[index * 4 + 2] = delta;
+      frames[index * 4 + 3] = attributes;
       index++;
-    }
+    });
   }
   const out = new Uint8Array(total);
   let pos = batchHeaderBytes;
@@ -277,12 +287,11 @@ export function mergeBatches(batches: readonly Uint8Array[], options: { producer
   for (const batch of batches) {
     const records = readBatchHeader(batch).recordCount;
     for (let i = 0; i < records; i++, index++) {
-      const tailStart = parts[index * 4]!;
-      const tailEnd = parts[index * 4 + 1]!;
-      const timestampDelta = parts[index * 4 + 2]!;
-      const attributes = parts[index * 4 + 3]!;
+      const tailStart = frames[index * 4]!;
+      const tailEnd = frames[index * 4 + 1]!;
+      const timestampDelta = frames[index * 4 + 2]!;
       pos = writeZigzag(out, pos, 1 + zigzagSize(timestampDelta) + zigzagSize(index) + (tailEnd - tailStart));
-      out[pos++] = attributes;
+      out[pos++] = frames[index * 4 + 3]!;
       pos = writeZigzag(out, pos, timestampDelta);
       pos = writeZigzag(out, pos, index);
       out.set(batch.subarray(tailStart, tailEnd), pos);

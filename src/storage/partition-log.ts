@@ -234,8 +234,7 @@ export class PartitionLog {
     return this.withSoundIndex(segment, () => segment.read(offset, maxBytes));
   }
 
-  /** Headers of every batch in the newest `segmentCount` segments, oldest first (rebuilds producer state). */
-  /** Headers of the batches at or after `offset` (a segment's base offset, or the log's start), oldest first. */
+  /** Headers of the batches at or after `offset` (a segment's base offset, or the log's start), oldest first (rebuilds producer state). */
   async batchHeadersFrom(offset: number): Promise<BatchHeader[]> {
     this.assertOpen();
     const recent = this.segments.filter((segment) => segment.nextOffset > offset);

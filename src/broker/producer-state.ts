@@ -88,6 +88,7 @@ export class ProducerStateTable {
 
   /** Drops least recently used producers past producerSoftLimit that have been idle producerRetentionMs, and any past maxProducersPerPartition. */
   private forgetIdle(table: Map<number, ProducerEntry>, now: number): void {
+    if (table.size <= producerSoftLimit) return; // every append passes here: no iterator when nothing can go
     for (const [id, oldest] of table) {
       if (table.size <= producerSoftLimit) return;
       if (table.size <= maxProducersPerPartition && now - oldest.lastAppendMs < producerRetentionMs) return;

@@ -69,7 +69,10 @@ export class Transaction {
 
   /** Holds a half batch (after it is durable). */
   add(entry: HalfEntry, records: number): void {
-    if (this.entries.length === 1) this.holds = new Map([[partitionKeyOf(this.entries[0]!), this.holdFor(partitionKeyOf(this.entries[0]!))]]);
+    if (this.entries.length === 1) {
+      const firstKey = partitionKeyOf(this.entries[0]!);
+      this.holds = new Map([[firstKey, this.holdFor(firstKey)]]);
+    }
     this.entries.push(entry);
     this.entryBytes += entry.batch.length;
     this.recordCount += records;

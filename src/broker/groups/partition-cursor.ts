@@ -270,10 +270,15 @@ export class PartitionCursor {
     }
     if (forgotten.length === 0) return false;
     this.deps.logger.warn('retention deleted messages waiting for redelivery', { group: this.group, partition: this.partition.id, forgotten: forgotten.length, startOffset });
-    // A client holding later messages for one of them would wait for ever: tell whoever may hold (the owner; in key mode, every member).
-    const members = this.ordering === 'key' ? this.deps.keyMembers() : this.ordering === 'partition' && this.ownerNow ? [this.ownerNow] : [];
-    for (const member of members) member.push({ type: 'forget', group: this.group, memberId: member.id, topic: this.topic, partition: this.partition.partition, offsets: forgotten });
+    // A client holding later messages for one of them would wait for ever: tell whoever may hold them.
+    for (const member of this.holdingMembers()) member.push({ type: 'forget', group: this.group, memberId: member.id, topic: this.topic, partition: this.partition.partition, offsets: forgotten });
     return true;
+  }
+
+  /** Members whose client may hold later messages for a redelivery: the owner in partition mode, every member in key mode (none holds in `none` mode). */
+  private holdingMembers(): GroupMember[] {
+    if (this.ordering === 'key') return this.deps.keyMembers();
+    return this.ordering === 'partition' && this.ownerNow ? [this.ownerNow] : [];
   }
 
   private async deliverNew(): Promise<boolean> {

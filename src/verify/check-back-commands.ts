@@ -44,14 +44,18 @@ const finalState: Record<CheckPlan['outcome'], TransactionState> = { commit: 'co
 
 /** Notes a state read for `txn`: true once it is at its plan's end (a committed one's messages join the expected ones). */
 function noteState(model: VerifyModel, txn: CheckedTransaction, state: TransactionState): boolean {
-  const { id, values, plan } = txn;
+  const { values, plan } = txn;
   if (!allowedStates[plan.outcome].includes(state)) {
-    model.transactionProblems.push(`${id} (${plan.unknownAnswers} × unknown, then ${plan.outcome}) is ${state}`);
+    model.transactionProblems.push(`${described(txn)} is ${state}`);
     return true; // judged: nothing more to learn from it
   }
   if (state !== finalState[plan.outcome]) return false;
   if (state === 'committed') model.committedTransactions.push(values);
   return true;
+}
+
+function described({ id, plan }: CheckedTransaction): string {
+  return `${id} (${plan.unknownAnswers} × unknown, then ${plan.outcome})`;
 }
 
 function forget(model: VerifyModel, txn: CheckedTransaction): void {
@@ -81,13 +85,13 @@ export async function checkTransactionOutcomes(client: Client, model: VerifyMode
   const deadline = Date.now() + waitMs;
   for (const txn of [...model.checkedTransactions]) {
     let state = await client.transactionStatus(txn.id);
-    while (!noteState(model, txn, state) && Date.now() < deadline) {
+    let judged = noteState(model, txn, state);
+    while (!judged && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       state = await client.transactionStatus(txn.id);
+      judged = noteState(model, txn, state);
     }
-    if (waitMs > 0 && state !== finalState[txn.plan.outcome] && allowedStates[txn.plan.outcome].includes(state)) {
-      model.transactionProblems.push(`${txn.id} (${txn.plan.unknownAnswers} × unknown, then ${txn.plan.outcome}) is still ${state} after ${waitMs} ms`);
-    }
+    if (waitMs > 0 && !judged) model.transactionProblems.push(`${described(txn)} is still ${state} after ${waitMs} ms`);
     forget(model, txn);
   }
   return result('a transaction left to the check-back ends only as its answers allow (unknown × n, then commit / rollback; for ever unknown: parked)', model.transactionProblems);

@@ -24,6 +24,7 @@ import { topicNamePattern } from '../../protocol/limits.js';
 import { checkBatch, readBatchHeader, recordFramingError } from '../../protocol/record-batch.js';
 import type { Logger } from '../../logger.js';
 import type { ActorEnvironment } from '../actor-environment.js';
+import { ActorParents } from '../actor-parents.js';
 import type { MetadataStore } from '../metadata-store.js';
 import type { ResolvedBrokerOptions } from '../options.js';
 import type { TopicRegistry } from '../topic-registry.js';
@@ -63,6 +64,8 @@ export class TransactionManager {
   private readonly dispatcher: CheckDispatcher;
   private readonly limits: TransactionLimits;
   private readonly machine;
+  /** Transaction actors are children of a few parents, sharing their actor systems (actor-parents.ts). */
+  private readonly parents: ActorParents;
   private readonly applying = new Set<Promise<void>>();
   /** Timers of half-log records to write again (writeUntilStored). */
   private readonly markRetries = new Set<unknown>();
@@ -79,6 +82,7 @@ export class TransactionManager {
       timers: deps.environment.timers,
       unanswered: (txn) => this.sendEvent(txn, { type: 'check.unanswered' }),
     });
+    this.parents = new ActorParents(deps.environment.timers);
     this.machine = transactionMachine.provide({
       actions: {
         noteState: ({ context, event }, params: { state: string }) => this.entered(context.id, params.state as TransactionState, event.type),
@@ -230,7 +234,8 @@ export class TransactionManager {
     for (const timer of this.markRetries) this.deps.environment.timers.clearTimeout(timer);
     this.markRetries.clear();
     await Promise.all([...this.applying]);
-    for (const txn of this.live.values()) txn.actor.stop();
+    for (const txn of this.live.values()) this.parents.stop(txn.parent, txn.actor);
+    this.parents.close();
     await this.halfLog.close();
   }
 
@@ -286,10 +291,11 @@ export class TransactionManager {
     let members = this.byGroup.get(txn.group);
     if (!members) this.byGroup.set(txn.group, (members = new Set()));
     members.add(txn);
+    txn.parent = this.parents.take();
     txn.actor = createActor(this.machine, {
       id: `txn/${txn.id}`,
       input: { id: txn.id, group: txn.group, checkAfterMs, checkIntervalMs, maxChecks, timeoutMs, checks },
-      clock: this.deps.environment.timers,
+      parent: txn.parent.actor,
     });
     txn.inspected = this.deps.environment.inspector.observeReported('transaction', txn.actor, (c: { group: string; messages: number; checks: number; unansweredChecks: number }) => ({
       group: c.group, messages: c.messages, checks: c.checks, unansweredChecks: c.unansweredChecks,
@@ -316,6 +322,7 @@ export class TransactionManager {
 
   private retire(txn: Transaction): void {
     this.live.delete(txn.id);
+    this.parents.release(txn.parent);
     const members = this.byGroup.get(txn.group);
     members?.delete(txn);
     if (members?.size === 0) this.byGroup.delete(txn.group);

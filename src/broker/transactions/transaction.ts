@@ -8,6 +8,7 @@ import type { Actor } from 'xstate';
 import type { transactionMachine } from '../../../machines/transaction.machine.js';
 import { ActorMqError } from '../../protocol/errors.js';
 import type { ReportedActor } from '../../inspect/inspector.js';
+import type { ActorParent } from '../actor-parents.js';
 import type { TransactionHistoryEntry, TransactionState, TransactionSummary } from '../../protocol/frames.js';
 import type { HalfEntry } from './half-log.js';
 import { partitionKeyOf } from './commit-batch.js';
@@ -35,6 +36,8 @@ interface EndWaiter { resolve(state: TransactionState): void; reject(error: unkn
 
 export class Transaction {
   actor!: Actor<typeof transactionMachine>;
+  /** The parent its actor was created under (ActorParents). */
+  parent!: ActorParent;
   /** Its inspector record: each transition's cause is reported to it (Inspector.observeReported). */
   inspected!: ReportedActor;
   readonly entries: HalfEntry[] = [];

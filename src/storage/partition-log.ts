@@ -330,6 +330,9 @@ export class PartitionLog {
     } catch (error) {
       // Only a sealed segment's index comes from disk; the active one's was rebuilt by recovery.
       if (!(error instanceof StaleIndexError) || segment === this.active) throw error;
+      this.assertOpen();
+      // Retention may have deleted the segment while the read ran: what it held is now below the log's start.
+      if (!this.segments.includes(segment)) throw new ActorMqError('OFFSET_OUT_OF_RANGE', `segment ${segment.baseOffset} was deleted while being read; the log starts at ${this.startOffset}`);
       this.logger.warn('offset index does not match its segment; rebuilding it', { baseOffset: segment.baseOffset, reason: error.message });
       await segment.rebuildIndex(this.options);
       return work();

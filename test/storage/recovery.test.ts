@@ -153,6 +153,21 @@ describe('recovery', () => {
     expect(capture.lines.filter((line) => line.msg === 'offset index does not match its segment; rebuilding it')).toHaveLength(1);
   });
 
+  it('answers OFFSET_OUT_OF_RANGE when retention deletes a segment whose damaged index a read just found out', async () => {
+    const { dir, options, indexPath, index } = await logWithSealedIndex();
+    const damaged = Buffer.from(index);
+    damaged.writeUInt32BE(index.readUInt32BE(12) + 3, 12); // second entry: mid-batch, still in order
+    fs.writeFileSync(indexPath, damaged);
+    const log = await openLog(dir, options);
+    const misled = index.readUInt32BE(8); // the offset of the damaged entry: its read is led astray
+    const secondSegmentBase = Number.parseInt(segmentFiles(dir, '.log')[1]!, 10);
+    const reading = log.read(misled, 1);
+    expect(log.deleteSegmentsBelow(secondSegmentBase).deletedSegments).toBe(1); // while the read is under way
+    await expect(reading).rejects.toMatchObject({ code: 'OFFSET_OUT_OF_RANGE' });
+    expect(log.startOffset).toBeGreaterThan(misled);
+    await log.close();
+  });
+
   it('scans a sealed segment whose time index is missing, without losing anything', async () => {
     const dir = await testDir();
     const options = logOptions(testClock(), { segmentBytes: 600 });

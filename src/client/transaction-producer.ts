@@ -77,13 +77,6 @@ export class TransactionProducer {
   private readonly stopWatching: () => void;
   private nextPartition = 0;
   private closed = false;
-  /**
-   * checkLocalTransaction calls not settled yet, by transaction: a check
-   * repeated while the last one is still running (a slow or hanging local
-   * lookup) shares its answer instead of calling again, so a hanging lookup
-   * holds one pending call per transaction, not one per check.
-   */
-  private readonly checking = new Map<string, Promise<LocalTransactionResult>>();
 
   constructor(private readonly runtime: TransactionRuntime, options: TransactionProducerOptions, private readonly onClose: (producer: TransactionProducer) => void) {
     checkOptionNames('transactionProducer', options, ['group', 'checkLocalTransaction']);
@@ -179,27 +172,16 @@ export class TransactionProducer {
   }
 
   private async answer(frame: TxnCheckFrame): Promise<void> {
-    const id = frame.transactionId;
-    let local = this.checking.get(id);
-    if (local === undefined) {
-      local = this.localAnswer(frame);
-      this.checking.set(id, local);
-      void local.then(() => this.checking.delete(id));
+    let answer: LocalTransactionResult;
+    try {
+      answer = await this.check({ id: frame.transactionId, group: frame.group, ageMs: frame.ageMs, checks: frame.checks });
+      if (!answers.has(answer)) answer = 'unknown';
+    } catch {
+      answer = 'unknown';
     }
-    const answer = await local;
     const request = { type: 'txnCheckAnswer' as const, group: frame.group, transactionId: frame.transactionId, checkId: frame.checkId, answer };
     // A refused answer (the transaction ended meanwhile) or a lost one needs nothing: the broker asks again if it must.
     await this.runtime.connection.request(request).catch(() => undefined);
-  }
-
-  /** What checkLocalTransaction says; anything but commit or rollback (a throw included) is unknown. */
-  private async localAnswer(frame: TxnCheckFrame): Promise<LocalTransactionResult> {
-    try {
-      const answer = await this.check({ id: frame.transactionId, group: frame.group, ageMs: frame.ageMs, checks: frame.checks });
-      return answers.has(answer) ? answer : 'unknown';
-    } catch {
-      return 'unknown';
-    }
   }
 
   private checkOpen(): void {

@@ -154,23 +154,6 @@ describe('transactions end to end (in-process broker)', () => {
     await expect.poll(async () => (await raw.request({ type: 'txnStatus', transactionId: begun.body.transactionId })).body.state, { timeout: 5_000 }).toBe('committed');
   });
 
-  it('calls checkLocalTransaction once while an earlier call for the same transaction still runs, and settles the transaction with its answer', async () => {
-    const admin = await setUp();
-    let calls = 0;
-    let answer!: (result: 'commit') => void;
-    const slowLookup = new Promise<'commit'>((resolve) => (answer = resolve));
-    const tp = admin.transactionProducer({ group: 'slow-lookup', checkLocalTransaction: () => (calls++, slowLookup) });
-    await tp.ready;
-    const tx = await tp.begin();
-    await tx.send('audit', { value: 'looked up slowly' });
-    const checksSoFar = async () => (await admin.describeTransaction(tx.id)).history.filter((h) => h.state === 'checking').length;
-    await expect.poll(checksSoFar, { timeout: 5_000 }).toBeGreaterThanOrEqual(3); // the broker asked again and again
-    expect(calls).toBe(1);
-    answer('commit');
-    await expect.poll(() => admin.transactionStatus(tx.id), { timeout: 5_000 }).toBe('committed');
-    expect(await readAll(admin, 'audit', 0)).toEqual(['looked up slowly']);
-  });
-
   it('parks after maxChecks unknowns (kept and listed); resolve commits it', async () => {
     const admin = await setUp();
     const tp = admin.transactionProducer({ group: 'slow-service', checkLocalTransaction: () => 'unknown' });

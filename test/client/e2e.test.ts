@@ -70,11 +70,15 @@ describe('client against the broker', () => {
       byKey.set(key, (byKey.get(key) ?? new Set()).add(result.partition));
     }
     for (const partitions of byKey.values()) expect(partitions.size).toBe(1);
+    const stored = new Map<number, unknown[]>();
     for (let partition = 0; partition < 4; partition++) {
       const { records } = await client.fetch('e2e-keys', partition, 0);
       const values = records.map((r) => r.value as number);
       expect(values).toEqual([...values].sort((a, b) => a - b)); // per-partition order = send order
+      stored.set(partition, values);
     }
+    // Each result names where its own message was stored (results come from several partitions' batches).
+    expect(results.map((r) => stored.get(r.partition)![r.offset])).toEqual(results.map((_, i) => i));
     await producer.close();
   });
 

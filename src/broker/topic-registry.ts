@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ActorMqError } from '../protocol/errors.js';
 import type { TopicConfig } from '../protocol/frames.js';
 import { topicNamePattern } from '../protocol/limits.js';
-import { defaultLogOptions, type LogOptions } from '../storage/index.js';
+import { checkLogOptions, defaultLogOptions, type LogOptions } from '../storage/index.js';
 import type { ActorEnvironment } from './actor-environment.js';
 import type { Logger } from '../logger.js';
 import type { MetadataStore, TopicRecord } from './metadata-store.js';
@@ -73,6 +73,7 @@ export class TopicRegistry {
   private async createNow(name: string, partitions: number, config: TopicConfig): Promise<{ created: boolean; topic: Topic }> {
     this.validate(name, partitions);
     const fullConfig = { ...this.options.topicDefaults, ...config };
+    this.validateConfig(fullConfig);
     const existing = this.topics.get(name);
     if (existing) {
       if (existing.partitions.length !== partitions || !matchesGivenConfig(existing.config, config)) {
@@ -100,6 +101,16 @@ export class TopicRegistry {
     }
     if (!Number.isSafeInteger(partitions) || partitions < 1 || partitions > limits.maxPartitionsPerTopic) {
       throw new ActorMqError('INVALID_TOPIC', `partitions must be 1-${limits.maxPartitionsPerTopic}, got ${partitions}`);
+    }
+  }
+
+  /** Settings the partition logs cannot open with would be stored for good and leave every partition failed. */
+  private validateConfig(config: Required<TopicConfig>): void {
+    try {
+      checkLogOptions(this.logOptionsFor(config));
+    } catch (error) {
+      if (error instanceof RangeError) throw new ActorMqError('INVALID_TOPIC', `topic config not usable: ${error.message}`);
+      throw error;
     }
   }
 

@@ -376,7 +376,8 @@ function closedError(): ActorMqError {
   return new ActorMqError('NOT_READY', 'the partition log is closed');
 }
 
-function checkLogOptions(options: LogOptions): void {
+/** Throws a RangeError naming the first option a log cannot run with; the broker checks topic settings with it before it stores them. */
+export function checkLogOptions(options: LogOptions): void {
   const positive = ['segmentBytes', 'segmentMs', 'indexIntervalBytes', 'flushIntervalMs', 'maxBatchBytes', 'maxRecordsPerBatch'] as const;
   for (const name of positive) {
     if (!Number.isSafeInteger(options[name]) || options[name] <= 0) throw new RangeError(`log option ${name} must be a positive integer, got ${options[name]}`);

@@ -17,8 +17,9 @@ export function parse(argv: string[], options: Options): { values: Record<string
 export function integerFlag(values: Record<string, string | boolean | undefined>, name: string): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (typeof raw !== 'string' || !Number.isSafeInteger(value) || value < 0) throw new UsageError(`--${name} must be a non-negative integer, got ${String(raw)}`);
+  // Digits only: Number() reads '' and ' ' as 0, and takes hex and exponents.
+  const value = typeof raw === 'string' && /^[0-9]+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value)) throw new UsageError(`--${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
   return value;
 }
 

@@ -99,6 +99,12 @@ function positiveInteger(name: string, value: number, allowZero = false): number
   return value;
 }
 
+/** Checked here so a bad port is refused before the data dir is opened, not when listening. */
+function tcpPort(value: number): number {
+  if (positiveInteger('port', value, true) > 65_535) invalid(`port must be 0-65535, got ${value}`);
+  return value;
+}
+
 export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBrokerOptions {
   const limits = { ...defaultBrokerLimits, ...options.limits };
   assertLimitsConsistent(limits);
@@ -112,7 +118,7 @@ export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBroke
   if (groupAssignment !== 'sticky' && groupAssignment !== 'range') invalid(`groupAssignment must be 'sticky' or 'range', got ${String(groupAssignment)}`);
   return {
     host: options.host ?? '127.0.0.1',
-    port: positiveInteger('port', options.port ?? 7070, true),
+    port: tcpPort(options.port ?? 7070),
     dataDir: options.dataDir ?? './data',
     flush,
     flushIntervalMs: positiveInteger('flushIntervalMs', options.flushIntervalMs ?? 1000),

@@ -1,5 +1,6 @@
 /** `actormq serve`: runs a broker until SIGINT or SIGTERM, then shuts down gracefully. */
 import { startBroker } from '../broker/index.js';
+import { resolveBrokerOptions } from '../broker/options.js';
 import { uiUrl } from '../inspect/http-ui.js';
 import type { BrokerOptions, FlushPolicy } from '../broker/index.js';
 import type { LogLevel } from '../logger.js';
@@ -55,6 +56,7 @@ export async function serve(argv: string[]): Promise<void> {
       checkTimeoutMs: integerFlag(values, 'txn-check-timeout-ms'),
     }),
   };
+  checkOptions(options);
   const broker = await startBroker({ ...options, transactionFaults: transactionFaultsFromEnvironment() });
   process.stdout.write(`actormq broker listening on ${broker.url} (data dir ${broker.dataDir}, flush ${broker.options.flush})\n`);
   process.stdout.write(`visualiser: ${uiUrl(broker.url)}${options.token === undefined ? '' : '?token=<token>'}\n`);
@@ -73,6 +75,16 @@ export async function serve(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** A flag value the broker refuses is a usage error (exit 2), found before the data dir is opened. */
+function checkOptions(options: BrokerOptions): void {
+  try {
+    resolveBrokerOptions(options);
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 function withoutUndefined<T extends Record<string, number | undefined>>(record: T): Partial<Record<keyof T, number>> {

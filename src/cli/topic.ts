@@ -48,11 +48,13 @@ export async function topic(argv: string[]): Promise<void> {
         const topics = await client.listTopics();
         for (const entry of topics) process.stdout.write(`${entry.name}\t${entry.partitions}\n`);
       });
-    case 'describe':
+    case 'describe': {
+      const name = requireName(positionals);
       return withClient(values, async (client) => {
-        const description = await client.describeTopic(requireName(positionals));
+        const description = await client.describeTopic(name);
         process.stdout.write(`${JSON.stringify(description, null, 2)}\n`);
       });
+    }
     default:
       throw new UsageError(topicUsage);
   }

@@ -16,10 +16,12 @@ export async function txn(argv: string[]): Promise<void> {
         process.stdout.write('id\tgroup\tstate\tage\tchecks\tmessages\n');
         for (const t of transactions) process.stdout.write(`${t.id}\t${t.group}\t${t.state}\t${formatAge(t.ageMs)}\t${t.checks}\t${t.messages}\n`);
       });
-    case 'status':
+    case 'status': {
+      const id = requireId(positionals);
       return withClient(values, async (client) => {
-        process.stdout.write(`${JSON.stringify(await client.describeTransaction(requireId(positionals)), null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(await client.describeTransaction(id), null, 2)}\n`);
       });
+    }
     case 'resolve': {
       const id = requireId(positionals);
       const outcome = positionals[1];

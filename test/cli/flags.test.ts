@@ -18,7 +18,8 @@ describe('actormq flags', () => {
     await dir.remove();
   });
 
-  const serve = (...args: string[]) => run(process.execPath, [cli, 'serve', '--data-dir', dir.path, ...args], { timeout: serveTimeoutMs, killSignal: 'SIGKILL' });
+  // Run inside the temp dir, so a serve that wrongly takes the current directory as its data dir writes there.
+  const serve = (...args: string[]) => run(process.execPath, [cli, 'serve', '--data-dir', dir.path, ...args], { cwd: dir.path, timeout: serveTimeoutMs, killSignal: 'SIGKILL' });
 
   it('refuses an empty number instead of reading it as 0', async () => {
     await expect(serve('--port', '')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--port') });
@@ -31,6 +32,11 @@ describe('actormq flags', () => {
     await expect(serve('--port', '70000')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('port') });
     await expect(serve('--port', '0', '--flush-interval-ms', '0')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('flushIntervalMs') });
     await expect(serve('--port', '0', '--txn-max-checks', '0')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('maxChecks') });
+  });
+
+  it('refuses an empty host, which would listen on every interface, and an empty data dir', async () => {
+    await expect(serve('--port', '0', '--host', '')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('host') });
+    await expect(serve('--port', '0', '--data-dir', '')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('dataDir') });
   });
 
   it('asks for a missing name or id without connecting', async () => {

@@ -99,6 +99,12 @@ function positiveInteger(name: string, value: number, allowZero = false): number
   return value;
 }
 
+/** An empty host would listen on every interface (not the loopback default); an empty dataDir is the current directory. */
+function nonEmpty(name: string, value: string): string {
+  if (typeof value !== 'string' || value.length === 0) invalid(`${name} must be a non-empty string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
 /** Checked here so a bad port is refused before the data dir is opened, not when listening. */
 function tcpPort(value: number): number {
   if (positiveInteger('port', value, true) > 65_535) invalid(`port must be 0-65535, got ${value}`);
@@ -117,9 +123,9 @@ export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBroke
   const groupAssignment = options.groupAssignment ?? 'sticky';
   if (groupAssignment !== 'sticky' && groupAssignment !== 'range') invalid(`groupAssignment must be 'sticky' or 'range', got ${String(groupAssignment)}`);
   return {
-    host: options.host ?? '127.0.0.1',
+    host: nonEmpty('host', options.host ?? '127.0.0.1'),
     port: tcpPort(options.port ?? 7070),
-    dataDir: options.dataDir ?? './data',
+    dataDir: nonEmpty('dataDir', options.dataDir ?? './data'),
     flush,
     flushIntervalMs: positiveInteger('flushIntervalMs', options.flushIntervalMs ?? 1000),
     retentionCheckIntervalMs: positiveInteger('retentionCheckIntervalMs', options.retentionCheckIntervalMs ?? 300_000), // 5 min, Kafka's default

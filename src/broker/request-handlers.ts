@@ -113,10 +113,12 @@ async function produce(frame: ProduceFrame, services: BrokerServices): Promise<R
   if (frame.entries.length > options.limits.maxEntriesPerRequest) {
     throw new ActorMqError('INVALID_REQUEST', `${frame.entries.length} entries exceed maxEntriesPerRequest ${options.limits.maxEntriesPerRequest}`);
   }
-  if (options.autoCreateTopics) await createMissingTopics(frame, services);
+  const refusedTopics = options.autoCreateTopics ? await createMissingTopics(frame, services) : undefined;
   // Entries are appended synchronously, in order, before any of them waits for its fsync.
   const pending = frame.entries.map(async (entry): Promise<ProduceResult> => {
     const { topic, partition } = entry;
+    const refusal = refusedTopics?.get(topic);
+    if (refusal) throw refusal;
     const check = checkBatch(entry.batch, 0, options.limits, true);
     if (!check.ok) throw new ActorMqError(check.code, check.reason);
     if (check.header.producerId >= metadata.producerIdLimit) {
@@ -137,7 +139,17 @@ async function produce(frame: ProduceFrame, services: BrokerServices): Promise<R
   return { results };
 }
 
-async function createMissingTopics(frame: ProduceFrame, { topics, options }: BrokerServices): Promise<void> {
+/** Creates the entries' missing topics; returns why a topic could not be created, answered in its entries only. */
+async function createMissingTopics(frame: ProduceFrame, { topics, options }: BrokerServices): Promise<Map<string, ActorMqError>> {
   const missing = new Set(frame.entries.map((entry) => entry.topic).filter((name) => !topics.get(name)));
-  for (const name of missing) await topics.create(name, options.defaultPartitions);
+  const refused = new Map<string, ActorMqError>();
+  for (const name of missing) {
+    try {
+      await topics.create(name, options.defaultPartitions);
+    } catch (error) {
+      if (!(error instanceof ActorMqError)) throw error;
+      refused.set(name, error);
+    }
+  }
+  return refused;
 }

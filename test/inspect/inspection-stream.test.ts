@@ -67,4 +67,17 @@ describe('inspection stream', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(watcher.frames.length).toBe(seen);
   });
+
+  it('refuses a filter naming more than maxInspectFilterEntries ids or kinds, and keeps the stream it had', async () => {
+    // Every transition of every actor is matched against each watcher's filter: a huge one would slow the whole broker.
+    await watcher.request({ type: 'inspect', kinds: ['partition'] });
+    const ids = Array.from({ length: 100_000 }, (_, i) => `partition/t/${i}`);
+    expect(await watcher.request({ type: 'inspect', ids })).toMatchObject({ type: 'error', code: 'INVALID_REQUEST' });
+    const kinds = Array.from({ length: 1_001 }, () => 'partition');
+    expect(await watcher.request({ type: 'inspect', kinds })).toMatchObject({ type: 'error', code: 'INVALID_REQUEST' });
+    await admin.request({ type: 'createTopic', topic: 'orders', partitions: 1 });
+    await watcher.waitFor((f) => f.type === 'actor' && f.actor.id === 'partition/orders/0' && f.actor.state === 'online');
+    const atLimit = await watcher.request({ type: 'inspect', ids: ids.slice(0, 1_000) });
+    expect(atLimit).toMatchObject({ type: 'result', body: { actors: [] } });
+  });
 });

@@ -92,7 +92,15 @@ export const requestHandlers: RequestHandlers = {
   },
   describeGroup: async (frame, { groups }) => groups.describe(frame.group),
   listGroups: async (_frame, { groups }) => groups.list(),
-  inspect: async (frame, _services, context) => ({ actors: context.watch({ kinds: frame.kinds, ids: frame.ids }) }),
+  inspect: async (frame, { options }, context) => {
+    const { maxInspectFilterEntries } = options.limits;
+    for (const [name, entries] of [['kinds', frame.kinds], ['ids', frame.ids]] as const) {
+      if (entries && entries.length > maxInspectFilterEntries) {
+        throw new ActorMqError('INVALID_REQUEST', `inspect.${name} names ${entries.length}, more than maxInspectFilterEntries ${maxInspectFilterEntries}`);
+      }
+    }
+    return { actors: context.watch({ kinds: frame.kinds, ids: frame.ids }) };
+  },
   uninspect: async (_frame, _services, context) => {
     context.unwatch();
     return {};

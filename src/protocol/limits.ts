@@ -26,6 +26,8 @@ export interface BrokerLimits {
   maxFetchBytes: number;
   /** Length of a client id, a topic name or a header key, in characters. */
   maxNameLength: number;
+  /** Kinds, and ids, one inspect filter may name: every actor transition is matched against each watching connection's filter. */
+  maxInspectFilterEntries: number;
   /** The hello must arrive within this time, or the socket is closed. */
   helloTimeoutMs: number;
 }
@@ -42,6 +44,7 @@ export const defaultBrokerLimits: BrokerLimits = {
   maxPartitionsPerTopic: 10_000,
   maxFetchBytes: 8 * 1024 * 1024,
   maxNameLength: 249, // Kafka's topic name limit
+  maxInspectFilterEntries: 1_000, // a page's worth of actors picked by hand; more is a kind or everything
   helloTimeoutMs: 10_000,
 };
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '../../src/broker/index.js';
 import { encodeFrame } from '../../src/protocol/codec.js';
+import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
 import { protocolVersion } from '../../src/protocol/limits.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { tempDir } from '../../bench/lib/temp-dir.js';
@@ -70,4 +71,36 @@ describe('connection protocol errors', () => {
     expect(answers.filter((a) => a.type === 'result').length).toBeGreaterThanOrEqual(4);
     client.close();
   });
+});
+
+describe('a connection that does not read its answers', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('has no further requests read while more than maxUnsentBytes of answers wait for it, and is served again once it reads', async () => {
+    const dir = await tempDir();
+    const broker = await startBroker({ port: 0, dataDir: dir.path, logLevel: 'silent' });
+    const client = await RawClient.greeted(broker.url);
+    try {
+      await client.request({ type: 'createTopic', topic: 'big', partitions: 1 });
+      const value = 'x'.repeat(1_000);
+      const batch = encodeRecordBatch(Array.from({ length: 1_000 }, () => ({ value })), { now: 1_000 });
+      expect(await client.request({ type: 'produce', entries: [{ topic: 'big', partition: 0, batch }] })).toMatchObject({ type: 'result' });
+      // 20-byte requests, ~1 MB answers: a peer that never reads would otherwise make the broker buffer without bound.
+      client.socket.pause();
+      const fetchIds = Array.from({ length: 64 }, (_, index) => 1_000 + index);
+      for (const id of fetchIds) client.send({ type: 'fetch', id, topic: 'big', partition: 0, offset: 0, maxBytes: 2 << 20 });
+      await sleep(1_000); // the broker reads the partition 64 times and queues the answers
+      client.send({ type: 'createTopic', id: 2_000, topic: 'sent-while-not-reading', partitions: 1 });
+      await sleep(500);
+      expect(broker.topics.get('sent-while-not-reading')).toBeUndefined();
+      client.socket.resume();
+      expect(await client.waitFor((f) => f.id === 2_000, 20_000)).toMatchObject({ type: 'result', body: { created: true } });
+      const answers = await Promise.all(fetchIds.map((id) => client.waitFor((f) => f.id === id)));
+      expect(answers.every((answer) => answer.type === 'result' && answer.body.records.length > 1_000_000)).toBe(true);
+    } finally {
+      client.close();
+      await broker.close();
+      await dir.remove();
+    }
+  }, 30_000);
 });

@@ -25,6 +25,8 @@ import { requestHandlers, type BrokerServices, type RequestContext } from './req
 const closeTimeoutMs = 5_000;
 /** Inspection updates wait (coalesced per actor) while the socket has this much unsent. */
 const maxInspectionBufferedBytes = 1024 * 1024;
+/** How often a held connection's unsent bytes are looked at again (ws has no public drain event). */
+const heldRecheckMs = 10;
 
 export class ConnectionSession implements RequestContext {
   readonly actor: Actor<typeof connectionMachine>;
@@ -34,6 +36,12 @@ export class ConnectionSession implements RequestContext {
   private readonly pendingViews = new Map<string, ActorView>();
   private flushScheduled = false;
   private readonly coalescer = new WriteCoalescer();
+  /**
+   * Frames read while the peer had more than maxUnsentBytes unread, handled
+   * in order once it reads. The socket is paused meanwhile, so these are at
+   * most what ws had already received: one socket read, or one frame.
+   */
+  private readonly heldFrames: Array<{ data: Buffer; isBinary: boolean }> = [];
 
   constructor(
     readonly connectionId: string,
@@ -121,6 +129,30 @@ export class ConnectionSession implements RequestContext {
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.heldFrames.length === 0 && this.socket.bufferedAmount <= this.services.options.limits.maxUnsentBytes) return this.onFrame(data, isBinary);
+    this.heldFrames.push({ data, isBinary });
+    if (this.heldFrames.length === 1) this.holdUntilRead();
+  }
+
+  /** Stops reading the peer's requests until what waits to be sent to it is back under maxUnsentBytes. */
+  private holdUntilRead(): void {
+    this.socket.pause();
+    const recheck = (): void => {
+      if (this.socket.readyState !== this.socket.OPEN) {
+        this.heldFrames.length = 0;
+        return;
+      }
+      while (this.heldFrames.length > 0 && this.socket.bufferedAmount <= this.services.options.limits.maxUnsentBytes) {
+        const { data, isBinary } = this.heldFrames.shift()!;
+        this.onFrame(data, isBinary);
+      }
+      if (this.heldFrames.length > 0) return void setTimeout(recheck, heldRecheckMs);
+      this.socket.resume();
+    };
+    setTimeout(recheck, heldRecheckMs);
+  }
+
+  private onFrame(data: Buffer, isBinary: boolean): void {
     const state = this.actor.getSnapshot().value;
     if (state === 'closing' || state === 'closed') return;
     if (!isBinary) return this.fail(undefined, 'TEXT_FRAME', 'text frames are not accepted; send binary msgpack frames');

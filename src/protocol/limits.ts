@@ -16,6 +16,13 @@ export interface BrokerLimits {
   maxConnections: number;
   /** Requests a connection may have unanswered; bounds the memory one client can pin. */
   maxInFlightRequests: number;
+  /**
+   * Answers and pushes a connection may leave unread before the broker stops
+   * reading its requests (until it reads again): a 20-byte fetch or inspect
+   * can be answered with megabytes, so a peer that sends without reading
+   * would otherwise make the broker buffer without bound.
+   */
+  maxUnsentBytes: number;
   /** Topics on one broker. */
   maxTopics: number;
   /** Partitions summed over all topics; each holds open files. */
@@ -39,6 +46,7 @@ export const defaultBrokerLimits: BrokerLimits = {
   maxEntriesPerRequest: 1_024,
   maxConnections: 10_000,
   maxInFlightRequests: 1_024,
+  maxUnsentBytes: 16 * 1024 * 1024, // 16 MiB: two of the largest frames, so a reading client is never held up
   maxTopics: 10_000,
   maxPartitions: 100_000,
   maxPartitionsPerTopic: 10_000,

@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '../../src/broker/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { tempDir } from '../../bench/lib/temp-dir.js';
+import { defaultInspectorLimits } from '../../src/inspect/inspector.js';
+import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
 
 describe('inspection stream', () => {
   let broker: Broker;
@@ -80,4 +82,39 @@ describe('inspection stream', () => {
     const atLimit = await watcher.request({ type: 'inspect', ids: ids.slice(0, 1_000) });
     expect(atLimit).toMatchObject({ type: 'result', body: { actors: [] } });
   });
+});
+
+describe('inspection stream to a watcher that stopped reading', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('keeps no more ended actors waiting for it than the inspector keeps, the newest ones', async () => {
+    const dir = await tempDir();
+    const broker = await startBroker({ port: 0, dataDir: dir.path, logLevel: 'silent' });
+    const watcher = await RawClient.greeted(broker.url, 'watcher');
+    try {
+      await watcher.request({ type: 'createTopic', topic: 'big', partitions: 1 });
+      const batch = encodeRecordBatch(Array.from({ length: 1_000 }, () => ({ value: 'x'.repeat(1_000) })), { now: 1_000 });
+      await watcher.request({ type: 'produce', entries: [{ topic: 'big', partition: 0, batch }] });
+      await watcher.request({ type: 'inspect', kinds: ['connection'] });
+      // ~24 MB of fetch answers it does not read back up its socket, so inspection updates wait for it.
+      watcher.socket.pause();
+      for (let id = 1_000; id < 1_024; id++) watcher.send({ type: 'fetch', id, topic: 'big', partition: 0, offset: 0, maxBytes: 2 << 20 });
+      await sleep(500);
+      const endedCount = defaultInspectorLimits.maxEndedActors + 200;
+      for (let index = 0; index < endedCount; index++) {
+        const client = await RawClient.greeted(broker.url, `short-${index}`);
+        client.close();
+        await client.closed;
+      }
+      const lastId = broker.inspector.list({ kinds: ['connection'] }).find((view) => view.context.clientId === `short-${endedCount - 1}`)!.id;
+      watcher.socket.resume();
+      await watcher.waitFor((f) => f.type === 'actor' && f.actor.id === lastId && f.actor.status === 'done', 20_000);
+      const endedSeen = new Set(watcher.frames.filter((f) => f.type === 'actor' && f.actor.status === 'done').map((f) => f.actor.id));
+      expect(endedSeen.size).toBeLessThanOrEqual(defaultInspectorLimits.maxEndedActors);
+    } finally {
+      watcher.close();
+      await broker.close();
+      await dir.remove();
+    }
+  }, 60_000);
 });

@@ -32,8 +32,10 @@ export class ConnectionSession implements RequestContext {
   readonly actor: Actor<typeof connectionMachine>;
   private inFlightRequests = 0;
   private stopWatching: (() => void) | undefined;
-  /** Latest unsent view per actor: a slow inspector sees fewer intermediate states, never unbounded memory. */
+  /** Latest unsent view per live actor: a slow inspector sees fewer intermediate states, never unbounded memory. */
   private readonly pendingViews = new Map<string, ActorView>();
+  /** Unsent views of ended actors, oldest first, no more than the inspector keeps: ended actors come and go without bound. */
+  private readonly pendingEndedViews = new Map<string, ActorView>();
   private flushScheduled = false;
   private readonly coalescer = new WriteCoalescer();
   /**
@@ -94,24 +96,41 @@ export class ConnectionSession implements RequestContext {
     this.stopWatching?.();
     this.stopWatching = undefined;
     this.pendingViews.clear();
+    this.pendingEndedViews.clear();
   }
 
   private queueView(view: ActorView): void {
-    this.pendingViews.set(view.id, view);
+    if (view.status === 'active') {
+      this.pendingEndedViews.delete(view.id); // a new actor under the id of one that ended
+      this.pendingViews.set(view.id, view);
+    } else {
+      this.queueEndedView(view);
+    }
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => this.flushViews());
   }
 
+  /** A watcher this far behind would not be shown the oldest of them by a fresh inspect either. */
+  private queueEndedView(view: ActorView): void {
+    this.pendingViews.delete(view.id);
+    this.pendingEndedViews.delete(view.id);
+    this.pendingEndedViews.set(view.id, view);
+    if (this.pendingEndedViews.size > this.services.inspector.limits.maxEndedActors) this.pendingEndedViews.delete(this.pendingEndedViews.keys().next().value!);
+  }
+
   private flushViews(): void {
     this.flushScheduled = false;
+    const pending = this.pendingViews.size + this.pendingEndedViews.size;
     if (this.socket.bufferedAmount > maxInspectionBufferedBytes) {
-      if (this.pendingViews.size > 0) setTimeout(() => this.flushViews(), 10);
-      this.flushScheduled = this.pendingViews.size > 0;
+      if (pending > 0) setTimeout(() => this.flushViews(), 10);
+      this.flushScheduled = pending > 0;
       return;
     }
     for (const actor of this.pendingViews.values()) this.send({ type: 'actor', actor });
+    for (const actor of this.pendingEndedViews.values()) this.send({ type: 'actor', actor });
     this.pendingViews.clear();
+    this.pendingEndedViews.clear();
   }
 
   get state(): string {

@@ -92,7 +92,7 @@ export class Inspector {
   private readonly ended = new Map<string, ActorView>();
   private readonly listeners = new Set<{ filter: InspectFilter; listener: Listener }>();
 
-  constructor(private readonly clock: () => number, private readonly limits: InspectorLimits = defaultInspectorLimits) {}
+  constructor(private readonly clock: () => number, readonly limits: InspectorLimits = defaultInspectorLimits) {}
 
   /** Registers a root actor before it starts; its transitions are recorded until it stops. */
   observe<Context>(kind: ActorKind, actor: AnyActorRef, contextView: ContextView<Context>): void {

@@ -96,9 +96,9 @@ describe('inspection stream to a watcher that stopped reading', () => {
       const batch = encodeRecordBatch(Array.from({ length: 1_000 }, () => ({ value: 'x'.repeat(1_000) })), { now: 1_000 });
       await watcher.request({ type: 'produce', entries: [{ topic: 'big', partition: 0, batch }] });
       await watcher.request({ type: 'inspect', kinds: ['connection'] });
-      // ~24 MB of fetch answers it does not read back up its socket, so inspection updates wait for it.
+      // ~48 MB of fetch answers it does not read (more than the kernel buffers) back up its socket, so inspection updates wait for it.
       watcher.socket.pause();
-      for (let id = 1_000; id < 1_024; id++) watcher.send({ type: 'fetch', id, topic: 'big', partition: 0, offset: 0, maxBytes: 2 << 20 });
+      for (let id = 1_000; id < 1_048; id++) watcher.send({ type: 'fetch', id, topic: 'big', partition: 0, offset: 0, maxBytes: 2 << 20 });
       await sleep(500);
       const endedCount = defaultInspectorLimits.maxEndedActors + 200;
       for (let index = 0; index < endedCount; index++) {

@@ -118,3 +118,30 @@ describe('inspection stream to a watcher that stopped reading', () => {
     }
   }, 60_000);
 });
+
+describe('inspect answer on a broker with more matching actors than maxInspectListed', () => {
+  it('lists the first maxInspectListed of them and counts them all in total; pushes still come for every one', async () => {
+    const dir = await tempDir();
+    const broker = await startBroker({ port: 0, dataDir: dir.path, logLevel: 'silent', limits: { maxInspectListed: 3 } });
+    const watcher = await RawClient.greeted(broker.url, 'watcher');
+    try {
+      await watcher.request({ type: 'createTopic', topic: 'orders', partitions: 8 });
+      const all = await watcher.request({ type: 'inspect', kinds: ['partition'] });
+      const listed = new Set(all.body.actors.map((actor: { id: string }) => actor.id));
+      expect(listed.size).toBe(3);
+      for (const id of listed) expect(id).toMatch(/^partition\/orders\/[0-7]$/);
+      expect(all.body.total).toBe(8);
+      const two = await watcher.request({ type: 'inspect', ids: ['partition/orders/5', 'partition/orders/7'] });
+      expect(two.body).toMatchObject({ actors: [{ id: 'partition/orders/5' }, { id: 'partition/orders/7' }], total: 2 });
+      await watcher.request({ type: 'inspect', kinds: ['partition'] });
+      await watcher.request({ type: 'createTopic', topic: 'more', partitions: 4 });
+      for (let partition = 0; partition < 4; partition++) {
+        await watcher.waitFor((f) => f.type === 'actor' && f.actor.id === `partition/more/${partition}` && f.actor.state === 'online');
+      }
+    } finally {
+      watcher.close();
+      await broker.close();
+      await dir.remove();
+    }
+  });
+});

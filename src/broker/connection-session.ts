@@ -86,10 +86,11 @@ export class ConnectionSession implements RequestContext {
     this.send(frame);
   }
 
-  watch(filter: InspectFilter): ActorView[] {
+  watch(filter: InspectFilter): { actors: ActorView[]; total: number } {
     this.unwatch();
     this.stopWatching = this.services.inspector.subscribe(filter, (view) => this.queueView(view));
-    return this.services.inspector.list(filter);
+    const { inspector, options } = this.services;
+    return { actors: inspector.list(filter, options.limits.maxInspectListed), total: inspector.count(filter) };
   }
 
   unwatch(): void {

@@ -33,8 +33,8 @@ export interface BrokerServices {
 export interface RequestContext extends MemberConnection, ProducerConnection {
   push(frame: PushFrame | TxnCheckFrame): void;
   readonly clientId: string;
-  /** Starts (or replaces) this connection's inspection stream; returns the matching actors now. */
-  watch(filter: InspectFilter): ActorView[];
+  /** Starts (or replaces) this connection's inspection stream; returns the matching actors now (up to maxInspectListed) and how many match. */
+  watch(filter: InspectFilter): { actors: ActorView[]; total: number };
   unwatch(): void;
 }
 
@@ -99,7 +99,7 @@ export const requestHandlers: RequestHandlers = {
         throw new ActorMqError('INVALID_REQUEST', `inspect.${name} names ${entries.length}, more than maxInspectFilterEntries ${maxInspectFilterEntries}`);
       }
     }
-    return { actors: context.watch({ kinds: frame.kinds, ids: frame.ids }) };
+    return context.watch({ kinds: frame.kinds, ids: frame.ids });
   },
   uninspect: async (_frame, _services, context) => {
     context.unwatch();

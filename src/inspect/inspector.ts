@@ -126,11 +126,19 @@ export class Inspector {
     (actor as ActorRecord).cause = eventType;
   }
 
-  list(filter: InspectFilter = {}): ActorView[] {
+  /** Views of the matching actors, live ones first, at most `max` of them (the rest are not built). */
+  list(filter: InspectFilter = {}, max = Infinity): ActorView[] {
     const views: ActorView[] = [];
-    for (const record of this.live.values()) if (matches(filter, record)) views.push(view(record));
-    for (const ended of this.ended.values()) if (matches(filter, ended)) views.push(ended);
+    for (const record of this.live.values()) if (views.length < max && matches(filter, record)) views.push(view(record));
+    for (const ended of this.ended.values()) if (views.length < max && matches(filter, ended)) views.push(ended);
     return views;
+  }
+
+  count(filter: InspectFilter = {}): number {
+    let total = 0;
+    for (const record of this.live.values()) if (matches(filter, record)) total++;
+    for (const ended of this.ended.values()) if (matches(filter, ended)) total++;
+    return total;
   }
 
   get(id: string): ActorView | undefined {

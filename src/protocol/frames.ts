@@ -209,7 +209,7 @@ export interface ResultBodies {
   leaveGroup: Record<string, never>;
   describeGroup: DescribeGroupBody;
   listGroups: ListGroupsBody;
-  inspect: { actors: ActorView[] };
+  inspect: { actors: ActorView[]; total: number };
   uninspect: Record<string, never>;
   hello: WelcomeBody;
   createTopic: CreateTopicBody;

@@ -33,6 +33,13 @@ export interface BrokerLimits {
   maxFetchBytes: number;
   /** Length of a client id, a topic name or a header key, in characters. */
   maxNameLength: number;
+  /**
+   * Actors one inspect answer lists (`total` counts them all; pushes follow
+   * for every one): a view takes ~40 µs to build and ~300 B-5 KB, so a
+   * broker with 100,000 partitions would otherwise block for seconds and
+   * answer with a frame far over maxFrameBytes.
+   */
+  maxInspectListed: number;
   /** Kinds, and ids, one inspect filter may name: every actor transition is matched against each watching connection's filter. */
   maxInspectFilterEntries: number;
   /** The hello must arrive within this time, or the socket is closed. */
@@ -52,6 +59,7 @@ export const defaultBrokerLimits: BrokerLimits = {
   maxPartitionsPerTopic: 10_000,
   maxFetchBytes: 8 * 1024 * 1024,
   maxNameLength: 249, // Kafka's topic name limit
+  maxInspectListed: 10_000, // ~3 MB of typical views, built in well under a second
   maxInspectFilterEntries: 1_000, // a page's worth of actors picked by hand; more is a kind or everything
   helloTimeoutMs: 10_000,
 };

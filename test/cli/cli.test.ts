@@ -4,7 +4,7 @@ import { tempDir } from '../../bench/lib/temp-dir.js';
 import { cli, cliAgainstBroker, run } from './cli-broker.js';
 
 describe('actormq command', () => {
-  const { actormq } = cliAgainstBroker();
+  const { actormq, url } = cliAgainstBroker();
 
   it('creates, lists and describes topics', async () => {
     expect((await actormq('topic', 'create', 'orders', '--partitions', '3')).stdout).toBe('topic orders: 3 partition(s)\n');
@@ -13,6 +13,11 @@ describe('actormq command', () => {
     const described = JSON.parse((await actormq('topic', 'describe', 'orders')).stdout);
     expect(described.partitions).toHaveLength(3);
     expect(described.partitions[0]).toMatchObject({ partition: 0, startOffset: 0, endOffset: 0, state: 'online' });
+  });
+
+  it('runs as the executable file `npx actormq` starts', async () => {
+    await actormq('topic', 'create', 'direct');
+    expect((await run(cli, ['topic', 'describe', 'direct', '--url', url()])).stdout).toContain('"name": "direct"');
   });
 
   it('produces a message and reports where it landed', async () => {

@@ -25,8 +25,8 @@ import { requestHandlers, type BrokerServices, type RequestContext } from './req
 const closeTimeoutMs = 5_000;
 /** Inspection updates wait (coalesced per actor) while the socket has this much unsent. */
 const maxInspectionBufferedBytes = 1024 * 1024;
-/** How often a held connection's unsent bytes are looked at again (ws has no public drain event). */
-const heldRecheckMs = 10;
+/** How often a backed-up socket's unsent bytes are looked at again (ws has no public drain event). */
+const drainRecheckMs = 10;
 
 export class ConnectionSession implements RequestContext {
   readonly actor: Actor<typeof connectionMachine>;
@@ -90,7 +90,7 @@ export class ConnectionSession implements RequestContext {
     this.unwatch();
     this.stopWatching = this.services.inspector.subscribe(filter, (view) => this.queueView(view));
     const { inspector, options } = this.services;
-    return { actors: inspector.list(filter, options.limits.maxInspectListed), total: inspector.count(filter) };
+    return inspector.listUpTo(filter, options.limits.maxInspectListed);
   }
 
   unwatch(): void {
@@ -124,7 +124,7 @@ export class ConnectionSession implements RequestContext {
     this.flushScheduled = false;
     const pending = this.pendingViews.size + this.pendingEndedViews.size;
     if (this.socket.bufferedAmount > maxInspectionBufferedBytes) {
-      if (pending > 0) setTimeout(() => this.flushViews(), 10);
+      if (pending > 0) setTimeout(() => this.flushViews(), drainRecheckMs);
       this.flushScheduled = pending > 0;
       return;
     }
@@ -166,10 +166,10 @@ export class ConnectionSession implements RequestContext {
         const { data, isBinary } = this.heldFrames.shift()!;
         this.onFrame(data, isBinary);
       }
-      if (this.heldFrames.length > 0) return void setTimeout(recheck, heldRecheckMs);
+      if (this.heldFrames.length > 0) return void setTimeout(recheck, drainRecheckMs);
       this.socket.resume();
     };
-    setTimeout(recheck, heldRecheckMs);
+    setTimeout(recheck, drainRecheckMs);
   }
 
   private onFrame(data: Buffer, isBinary: boolean): void {

@@ -126,19 +126,18 @@ export class Inspector {
     (actor as ActorRecord).cause = eventType;
   }
 
-  /** Views of the matching actors, live ones first, at most `max` of them (the rest are not built). */
-  list(filter: InspectFilter = {}, max = Infinity): ActorView[] {
-    const views: ActorView[] = [];
-    for (const record of this.live.values()) if (views.length < max && matches(filter, record)) views.push(view(record));
-    for (const ended of this.ended.values()) if (views.length < max && matches(filter, ended)) views.push(ended);
-    return views;
+  /** Views of the matching actors, live ones first. */
+  list(filter: InspectFilter = {}): ActorView[] {
+    return this.listUpTo(filter, Infinity).actors;
   }
 
-  count(filter: InspectFilter = {}): number {
+  /** Views of the first `max` matching actors (the rest are counted, not built) and how many match. */
+  listUpTo(filter: InspectFilter, max: number): { actors: ActorView[]; total: number } {
+    const actors: ActorView[] = [];
     let total = 0;
-    for (const record of this.live.values()) if (matches(filter, record)) total++;
-    for (const ended of this.ended.values()) if (matches(filter, ended)) total++;
-    return total;
+    for (const record of this.live.values()) if (matches(filter, record) && total++ < max) actors.push(view(record));
+    for (const ended of this.ended.values()) if (matches(filter, ended) && total++ < max) actors.push(ended);
+    return { actors, total };
   }
 
   get(id: string): ActorView | undefined {

@@ -198,9 +198,9 @@ export class PartitionLog {
     const first = this.segments.indexOf(this.segmentFor(Math.max(offset, this.startOffset)));
     try {
       for (const segment of this.segments.slice(first)) {
-        await this.withSoundIndex(segment, () => segment.rewriteFrom(offset));
-        if (segment === this.active) break;
-        await segment.syncData(); // sealed: the group commit syncs only the active segment
+        // Retention may have deleted it meanwhile: what it held is no longer in the log to make durable.
+        if (segment.baseOffset < this.startOffset) continue;
+        await this.rewriteSegment(segment, offset);
       }
     } catch (error) {
       this.flusher.fail(error); // part of the tail may be rewritten, none of it is known to be on disk
@@ -208,6 +208,14 @@ export class PartitionLog {
     }
     this.flusher.noteAppend();
     await this.flusher.synced();
+  }
+
+  /** Held across the rewrite and its sync, so retention cannot close the file in between. */
+  private rewriteSegment(segment: LogSegment, offset: number): Promise<void> {
+    return segment.using(async () => {
+      await this.withSoundIndex(segment, () => segment.rewriteFrom(offset));
+      if (segment !== this.active) await segment.syncData(); // sealed: the group commit syncs only the active segment
+    });
   }
 
   /**

@@ -153,15 +153,18 @@ export class LogSegment {
    * segment begins after it) to the end, and writes them back in place: they
    * are dirty pages again, so the next sync writes them (PartitionLog.rewriteFrom).
    */
-  async rewriteFrom(offset: number): Promise<void> {
-    const from = offset <= this.baseOffset ? 0 : await this.positionOf(offset);
-    const chunk = new Uint8Array(Math.min(rewriteChunkBytes, Math.max(0, this.state.sizeBytes - from)));
-    for (let position = from; position < this.state.sizeBytes; position += chunk.length) {
-      const bytes = chunk.subarray(0, Math.min(chunk.length, this.state.sizeBytes - position));
-      const read = await this.using(() => readFully(this.state.fd, bytes, position));
-      assert(read === bytes.length, `segment ${this.baseOffset} is shorter than its ${this.state.sizeBytes} bytes`);
-      writeFully(this.state.fd, bytes, position);
-    }
+  rewriteFrom(offset: number): Promise<void> {
+    // One hold for the whole rewrite: no write goes to a descriptor closed (and perhaps reused) after its read.
+    return this.using(async () => {
+      const from = offset <= this.baseOffset ? 0 : await this.positionOf(offset);
+      const chunk = new Uint8Array(Math.min(rewriteChunkBytes, Math.max(0, this.state.sizeBytes - from)));
+      for (let position = from; position < this.state.sizeBytes; position += chunk.length) {
+        const bytes = chunk.subarray(0, Math.min(chunk.length, this.state.sizeBytes - position));
+        const read = await readFully(this.state.fd, bytes, position);
+        assert(read === bytes.length, `segment ${this.baseOffset} is shorter than its ${this.state.sizeBytes} bytes`);
+        writeFully(this.state.fd, bytes, position);
+      }
+    });
   }
 
   /**
@@ -175,8 +178,7 @@ export class LogSegment {
     let { position, offset: expectedOffset } = this.state.index.lookup(offset);
     for (;;) {
       assert(position + batchHeaderBytes <= this.state.sizeBytes, `segment ${this.baseOffset} ends before offset ${offset}`);
-      const at = position;
-      await this.using(() => readFully(this.state.fd, header, at));
+      await readFully(this.state.fd, header, position); // the caller holds the descriptor
       const { baseOffset, lastOffsetDelta, batchLength } = readBatchHeader(header);
       if (baseOffset !== expectedOffset) throw new StaleIndexError(`segment ${this.baseOffset}: batch at position ${position} starts at offset ${baseOffset}, expected ${expectedOffset}`);
       if (baseOffset + lastOffsetDelta >= offset) return position;
@@ -187,7 +189,8 @@ export class LogSegment {
 
   /** Runs `work` while holding the descriptor open. */
   async using<T>(work: () => Promise<T>): Promise<T> {
-    assert(!this.closeRequested, `segment ${this.baseOffset} used after close`);
+    // After a close or retire only those holding it already may use it again (a rewrite holds it across its sync).
+    assert(!this.closeRequested || this.users > 0, `segment ${this.baseOffset} used after close`);
     this.users++;
     try {
       return await work();

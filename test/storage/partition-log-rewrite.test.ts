@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { logOptions, makeBatch, openLog, segmentFiles, testClock, testDir } from './fixtures.js';
+import { concat, logOptions, makeBatch, openLog, readAll, segmentFiles, testClock, testDir } from './fixtures.js';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -119,6 +119,36 @@ describe('PartitionLog.rewriteFrom', () => {
     await log.rewriteFrom(2);
     expect(spies.writtenRanges()[sealed]).toEqual([2 * batchBytes, 4 * batchBytes]);
     expect(fs.readFileSync(indexPath).readUInt32BE(12)).toBe(2 * batchBytes);
+  });
+});
+
+// The broker's owners rewrite before they hand the reopened log out (PartitionLog.reopen), so their
+// retention cannot reach it yet; the log must not rely on that, as reads and batchHeadersFrom do not.
+describe('PartitionLog.rewriteFrom under retention', () => {
+  it('finishes when retention deletes the segment it is rewriting and the ones it has not reached, and the log stays writable', async () => {
+    const dir = await testDir();
+    const clock = testClock();
+    const hourMs = 60 * 60 * 1000;
+    const batchBytes = makeBatch(1).length;
+    const log = await openLog(dir, logOptions(clock, { segmentBytes: 2 * batchBytes, retentionMs: hourMs }));
+    const stored: Uint8Array[] = [];
+    for (let i = 0; i < 6; i++) {
+      const batch = makeBatch(1, { seed: i, timestamp: clock.nowMs });
+      log.append(batch);
+      stored.push(batch.slice());
+    }
+    await log.durable();
+    expect(segmentFiles(dir)).toHaveLength(3); // [0, 1] [2, 3] [4, 5]
+    const rewrite = log.rewriteFrom(0); // now reading the first segment back
+    clock.nowMs += 2 * hourMs;
+    expect(log.applyRetention().deletedSegments).toBe(2);
+    await expect(rewrite).resolves.toBeUndefined();
+    expect(log.durableEndOffset).toBe(6);
+    expect(segmentFiles(dir)).toEqual(['00000000000000000004.log']);
+    const next = makeBatch(1, { seed: 6, timestamp: clock.nowMs });
+    log.append(next);
+    await log.durable();
+    expect(await readAll(log)).toEqual(concat([...stored.slice(4), next]));
   });
 });
 

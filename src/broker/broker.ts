@@ -15,6 +15,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { Inspector } from '../inspect/inspector.js';
 import { createUiHandler } from '../inspect/http-ui.js';
 import { MetadataStore } from './metadata-store.js';
+import { SegmentDescriptorCache } from '../storage/index.js';
 import { resolveBrokerOptions, type BrokerOptions, type ResolvedBrokerOptions } from './options.js';
 import type { BrokerServices } from './request-handlers.js';
 import { TopicRegistry } from './topic-registry.js';
@@ -47,11 +48,12 @@ export async function startBroker(options: BrokerOptions & { transactionFaults?:
     const metadata = await MetadataStore.open(resolved.dataDir);
     const inspector = new Inspector(resolved.clock);
     const environment = { inspector, timers: resolved.timers };
-    const topics = new TopicRegistry(metadata, resolved, logger, environment);
+    const descriptorCache = new SegmentDescriptorCache(resolved.limits.maxOpenSealedSegments); // one bound for every log of the broker
+    const topics = new TopicRegistry(metadata, resolved, logger, descriptorCache, environment);
     await topics.start();
-    const offsets = await OffsetStore.open(resolved.dataDir, resolved.clock, logger, resolved.topicDefaults.segmentBytes);
+    const offsets = await OffsetStore.open(resolved.dataDir, resolved.clock, logger, descriptorCache, resolved.topicDefaults.segmentBytes);
     const groups = new GroupRegistry(topics, offsets, defaultGroupLimits, resolved.clock, logger, environment, resolved.groupAssignment);
-    const transactions = await TransactionManager.start({ topics, metadata, options: resolved, environment, logger, faults: options.transactionFaults });
+    const transactions = await TransactionManager.start({ topics, metadata, options: resolved, environment, descriptorCache, logger, faults: options.transactionFaults });
     return await serve({ topics, groups, inspector, environment, metadata, options: resolved, transactions }, logger, unlock);
   } catch (error) {
     await unlock();

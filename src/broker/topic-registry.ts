@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ActorMqError } from '../protocol/errors.js';
 import type { TopicConfig } from '../protocol/frames.js';
 import { topicNamePattern } from '../protocol/limits.js';
-import { checkLogOptions, defaultLogOptions, type LogOptions } from '../storage/index.js';
+import { checkLogOptions, defaultLogOptions, type LogOptions, type SegmentDescriptorCache } from '../storage/index.js';
 import type { ActorEnvironment } from './actor-environment.js';
 import type { Logger } from '../logger.js';
 import type { MetadataStore, TopicRecord } from './metadata-store.js';
@@ -30,6 +30,7 @@ export class TopicRegistry {
     private readonly metadata: MetadataStore,
     private readonly options: ResolvedBrokerOptions,
     private readonly logger: Logger,
+    private readonly descriptorCache: SegmentDescriptorCache,
     private readonly environment?: ActorEnvironment,
   ) {}
 
@@ -138,6 +139,7 @@ export class TopicRegistry {
       flushIntervalMs: this.options.flushIntervalMs,
       maxBatchBytes: this.options.limits.maxBatchBytes,
       maxRecordsPerBatch: this.options.limits.maxRecordsPerBatch,
+      descriptorCache: this.descriptorCache,
       clock: this.options.clock,
       logger: this.logger,
     };

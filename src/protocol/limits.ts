@@ -27,6 +27,14 @@ export interface BrokerLimits {
   maxTopics: number;
   /** Partitions summed over all topics; each holds open files. */
   maxPartitions: number;
+  /**
+   * Sealed segments that keep their file open, over every log of the broker
+   * (least recently read closed first, reopened when read again). Bounds the
+   * descriptors segments hold however small segmentBytes or segmentMs are and
+   * however long retention is; the segment taking appends (one or two
+   * descriptors per partition) is not counted.
+   */
+  maxOpenSealedSegments: number;
   /** Partitions of one topic. */
   maxPartitionsPerTopic: number;
   /** Bytes one fetch may return. */
@@ -56,6 +64,7 @@ export const defaultBrokerLimits: BrokerLimits = {
   maxUnsentBytes: 16 * 1024 * 1024, // 16 MiB: two of the largest frames, so a reading client is never held up
   maxTopics: 10_000,
   maxPartitions: 100_000,
+  maxOpenSealedSegments: 1_000, // a lagging consumer reads one sealed segment of a partition at a time: 1,000 of them read without reopening
   maxPartitionsPerTopic: 10_000,
   maxFetchBytes: 8 * 1024 * 1024,
   maxNameLength: 249, // Kafka's topic name limit

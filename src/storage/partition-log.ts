@@ -20,6 +20,7 @@ import {
   batchLogOverheadBytes, readBatchHeader, writeBaseOffset, writeLeaderEpoch, type BatchHeader,
 } from '../protocol/record-batch.js';
 import { LogSegment } from './segment.js';
+import type { SegmentDescriptorCache } from './descriptor-cache.js';
 import { GroupCommit, type FlushMode } from './flush.js';
 import { recoverLog, type RecoveryReport } from './recovery.js';
 import { expiredSegmentCount } from './retention.js';
@@ -48,6 +49,8 @@ export interface LogOptions {
   /** Limits recovery checks stored batches against (the broker's batch limits). */
   maxBatchBytes: number;
   maxRecordsPerBatch: number;
+  /** Keeps the descriptors of sealed segments open within its bound; one per broker, shared by all its logs. */
+  descriptorCache: SegmentDescriptorCache;
   /** Epoch ms; injected so tests control segment age and retention. */
   clock: () => number;
   logger: Logger;
@@ -55,7 +58,7 @@ export interface LogOptions {
 
 const dayMs = 24 * 60 * 60 * 1000;
 
-export const defaultLogOptions: Omit<LogOptions, 'clock' | 'logger'> = {
+export const defaultLogOptions: Omit<LogOptions, 'descriptorCache' | 'clock' | 'logger'> = {
   segmentBytes: 64 * 1024 * 1024, // 64 MiB: recovery scans at most this much on open
   segmentMs: 7 * dayMs, // so a quiet partition still rolls, and retention by age can delete
   retentionBytes: 0,
@@ -210,7 +213,7 @@ export class PartitionLog {
     await this.flusher.synced();
   }
 
-  /** Held across the rewrite and its sync, so retention cannot close the file in between. */
+  /** Held across the rewrite and its sync, so neither retention nor the descriptor cache closes the file in between. */
   private rewriteSegment(segment: LogSegment, offset: number): Promise<void> {
     return segment.using(async () => {
       await this.withSoundIndex(segment, () => segment.rewriteFrom(offset));
@@ -245,10 +248,14 @@ export class PartitionLog {
   /** Headers of the batches at or after `offset` (a segment's base offset, or the log's start), oldest first (rebuilds producer state). */
   async batchHeadersFrom(offset: number): Promise<BatchHeader[]> {
     this.assertOpen();
-    const recent = this.segments.filter((segment) => segment.nextOffset > offset);
-    // All segments are held at once, so retention cannot close one before its turn.
-    const perSegment = await Promise.all(recent.map((segment) => this.segmentHeaders(segment)));
-    return perSegment.flat().filter((header) => header.baseOffset >= offset);
+    const headers: BatchHeader[] = [];
+    // One segment at a time, so a long log stays within the descriptor cache's bound.
+    for (const segment of this.segments.filter((candidate) => candidate.nextOffset > offset)) {
+      // Retention may have deleted it meanwhile: its batches are no longer in the log.
+      if (segment.baseOffset < this.startOffset) continue;
+      await this.segmentHeaders(segment, headers);
+    }
+    return headers.filter((header) => header.baseOffset >= offset);
   }
 
   /** Deletes whole oldest segments past retentionBytes / retentionMs (never the active one). */
@@ -314,6 +321,7 @@ export class PartitionLog {
       throw error;
     }
     this.segments.push(LogSegment.create(this.dir, sealed.nextOffset, this.options.indexIntervalBytes));
+    sealed.useDescriptorCache(this.options.descriptorCache);
     this.sealedBytes += sealed.sizeBytes;
     this.onRoll?.(sealed.nextOffset);
     this.logger.debug('rolled segment', { sealedBaseOffset: sealed.baseOffset, sealedBytes: sealed.sizeBytes, baseOffset: sealed.nextOffset });
@@ -347,12 +355,11 @@ export class PartitionLog {
     }
   }
 
-  private async segmentHeaders(segment: LogSegment): Promise<BatchHeader[]> {
-    const headers: BatchHeader[] = [];
-    const range = { fd: segment.fd, fromPosition: 0, endPosition: segment.sizeBytes, firstOffset: segment.baseOffset };
-    const end = await segment.using(() => scanBatches(range, this.options, false, (batch) => headers.push(batch.header)));
+  /** Appends the headers of `segment`'s batches to `headers`. */
+  private async segmentHeaders(segment: LogSegment, headers: BatchHeader[]): Promise<void> {
+    const range = { fromPosition: 0, endPosition: segment.sizeBytes, firstOffset: segment.baseOffset };
+    const end = await segment.using((fd) => scanBatches({ ...range, fd }, this.options, false, (batch) => headers.push(batch.header)));
     assert(end.problem === null, `segment ${segment.baseOffset} unreadable after recovery: ${end.problem}`);
-    return headers;
   }
 
   private assertOpen(): void {

@@ -28,6 +28,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../logger.js';
 import { OffsetIndex } from './offset-index.js';
+import type { SegmentDescriptorCache } from './descriptor-cache.js';
 import { loadTimeIndex, writeTimeIndex } from './time-index.js';
 import { scanBatches } from './scan.js';
 import {
@@ -56,6 +57,8 @@ export interface RecoveryOptions {
   indexIntervalBytes: number;
   maxBatchBytes: number;
   maxRecordsPerBatch: number;
+  /** Sealed segments hand their descriptor to it as soon as they are recovered, so opening a long log stays within its bound. */
+  descriptorCache: SegmentDescriptorCache;
   clock: () => number;
   logger: Logger;
 }
@@ -108,6 +111,8 @@ async function recoverChain(dir: string, baseOffsets: number[], segments: LogSeg
       break;
     }
     const recovered = await recoverSegment(dir, baseOffset, at === baseOffsets.length - 1, options, report);
+    // The one before is continued, so sealed for good: it goes to the cache now, and a long log opens within the cache's bound.
+    segments.at(-1)?.useDescriptorCache(options.descriptorCache);
     segments.push(recovered.segment);
     lastScanned = recovered.scanned;
   }
@@ -134,7 +139,7 @@ async function recoverSegment(dir: string, baseOffset: number, isLast: boolean, 
   try {
     if (!isLast) {
       const check = await checkSealed(dir, baseOffset, fd, options, report);
-      if (check.ok) return { segment: new LogSegment(dir, baseOffset, check.state), scanned: false };
+      if (check.ok) return { segment: new LogSegment(dir, baseOffset, fd, check.state), scanned: false };
       options.logger.warn('sealed segment failed its check; scanning it', { segment: segmentFileName(baseOffset, logSuffix), reason: check.reason });
     }
     return await scanSegment(dir, baseOffset, fd, isLast, options, report);
@@ -159,7 +164,7 @@ async function checkSealed(dir: string, baseOffset: number, fd: number, options:
   if (end.nextOffset !== timeIndex.seal.lastOffset + 1) {
     return { ok: false, reason: `segment ends before offset ${end.nextOffset}, time index says ${timeIndex.seal.lastOffset + 1}` };
   }
-  const state = { fd, sizeBytes, nextOffset: end.nextOffset, maxTimestamp: timeIndex.seal.maxTimestamp, rollStartMs: undefined, index: loaded.index };
+  const state = { sizeBytes, nextOffset: end.nextOffset, maxTimestamp: timeIndex.seal.maxTimestamp, rollStartMs: undefined, index: loaded.index };
   return { ok: true, state };
 }
 
@@ -197,8 +202,8 @@ async function scanSegment(dir: string, baseOffset: number, fd: number, isLast: 
   }
   // Age counts from the first batch, but a timestamp from a fast producer clock must not postpone the roll.
   const rollStartMs = firstTimestamp === undefined ? undefined : Math.min(firstTimestamp, options.clock());
-  const state: SegmentState = { fd, sizeBytes: end.position, nextOffset: end.nextOffset, maxTimestamp, rollStartMs, index };
-  return { segment: new LogSegment(dir, baseOffset, state), scanned: true };
+  const state: SegmentState = { sizeBytes: end.position, nextOffset: end.nextOffset, maxTimestamp, rollStartMs, index };
+  return { segment: new LogSegment(dir, baseOffset, fd, state), scanned: true };
 }
 
 /** Deletes segments that can no longer be part of the log, reporting each as lost. */

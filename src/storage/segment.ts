@@ -14,15 +14,19 @@
  * and never shifts later data. Durability comes from `syncData` (group
  * commit) or `seal` (roll). Recovery policy: see recovery.ts.
  *
- * The file descriptor stays open for reads until the segment is closed or
- * retired; reads and syncs in flight hold it (`users`), so a retired
- * segment's descriptor is closed only after they finish and is never reused
- * under them. A second, read-only descriptor is opened on the first sync in
- * slot 1 (two group-commit syncs at once, flush.ts) and closed with the first.
+ * Descriptors: the segment that takes appends keeps its descriptor open
+ * until it is closed. Once sealed, a SegmentDescriptorCache decides: the
+ * descriptor is opened on use and closed when it has been idle longest
+ * (descriptor-cache.ts). Reads and syncs in flight hold it (`users`), so it
+ * is closed (by the cache, or after a retire) only after they finish and is
+ * never reused under them. A second, read-only descriptor is opened on the
+ * first sync in slot 1 (two group-commit syncs at once, flush.ts) and closed
+ * with the first, or once the sealed segment is idle.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { OffsetIndex } from './offset-index.js';
+import type { CachedDescriptor, SegmentDescriptorCache } from './descriptor-cache.js';
 import { writeTimeIndex } from './time-index.js';
 import { readSegment, StaleIndexError, type ReadResult } from './read.js';
 import { scanBatches } from './scan.js';
@@ -49,7 +53,6 @@ export function parseLogFileName(name: string): number | undefined {
 }
 
 export interface SegmentState {
-  fd: number;
   sizeBytes: number;
   nextOffset: number;
   /** Largest batch maxTimestamp in the segment; -1 when empty. */
@@ -59,9 +62,13 @@ export interface SegmentState {
   index: OffsetIndex;
 }
 
-export class LogSegment {
+export class LogSegment implements CachedDescriptor {
   readonly logPath: string;
   private state: SegmentState;
+  /** Undefined while a sealed segment's descriptor is closed: the next use opens it. */
+  private fd: number | undefined;
+  /** Set once sealed: it closes the descriptor when idle. */
+  private descriptorCache: SegmentDescriptorCache | undefined;
   private users = 0;
   private closeRequested = false;
   private retired = false;
@@ -73,9 +80,11 @@ export class LogSegment {
   constructor(
     readonly dir: string,
     readonly baseOffset: number,
+    fd: number,
     state: SegmentState,
   ) {
     this.logPath = path.join(dir, segmentFileName(baseOffset, logSuffix));
+    this.fd = fd;
     this.state = state;
   }
 
@@ -85,7 +94,7 @@ export class LogSegment {
     const index = new OffsetIndex(path.join(dir, segmentFileName(baseOffset, indexSuffix)), baseOffset, indexIntervalBytes);
     index.rewriteIfStale();
     fsyncDirectory(dir);
-    return new LogSegment(dir, baseOffset, { fd, sizeBytes: 0, nextOffset: baseOffset, maxTimestamp: -1, rollStartMs: undefined, index });
+    return new LogSegment(dir, baseOffset, fd, { sizeBytes: 0, nextOffset: baseOffset, maxTimestamp: -1, rollStartMs: undefined, index });
   }
 
   get sizeBytes(): number {
@@ -104,15 +113,12 @@ export class LogSegment {
     return this.state.rollStartMs;
   }
 
-  get fd(): number {
-    return this.state.fd;
-  }
-
   /** Writes one batch whose baseOffset is already patched to `nextOffset`. */
   append(batch: Uint8Array, lastOffset: number, maxTimestamp: number, nowMs: number): void {
+    assert(this.descriptorCache === undefined && this.fd !== undefined, `segment ${this.baseOffset} is sealed`);
     const state = this.state;
     const position = state.sizeBytes;
-    writeFully(state.fd, batch, position);
+    writeFully(this.fd, batch, position);
     state.index.onBatch(state.nextOffset, position);
     state.index.persistIfBehind();
     state.sizeBytes = position + batch.length;
@@ -125,14 +131,13 @@ export class LogSegment {
   async read(offset: number, maxBytes: number): Promise<ReadResult> {
     assert(offset >= this.baseOffset && offset < this.state.nextOffset, `offset ${offset} is not in segment ${this.baseOffset}`);
     const request = {
-      fd: this.state.fd,
       from: this.state.index.lookup(offset),
       endPosition: this.state.sizeBytes,
       offset,
       maxBytes,
       indexIntervalBytes: this.state.index.intervalBytes,
     };
-    return this.using(() => readSegment(request));
+    return this.using((fd) => readSegment({ ...request, fd }));
   }
 
   /**
@@ -141,8 +146,8 @@ export class LogSegment {
    */
   async rebuildIndex(limits: BatchCheckLimits): Promise<void> {
     const index = new OffsetIndex(this.sidePath(indexSuffix), this.baseOffset, this.state.index.intervalBytes);
-    const range = { fd: this.state.fd, fromPosition: 0, endPosition: this.state.sizeBytes, firstOffset: this.baseOffset };
-    const end = await this.using(() => scanBatches(range, limits, false, (batch) => index.onBatch(batch.header.baseOffset, batch.position)));
+    const range = { fromPosition: 0, endPosition: this.state.sizeBytes, firstOffset: this.baseOffset };
+    const end = await this.using((fd) => scanBatches({ ...range, fd }, limits, false, (batch) => index.onBatch(batch.header.baseOffset, batch.position)));
     assert(end.problem === null && end.nextOffset === this.state.nextOffset, `segment ${this.baseOffset} changed under its index: ${end.problem}`);
     index.rewriteIfStale();
     this.state.index = index;
@@ -155,14 +160,14 @@ export class LogSegment {
    */
   rewriteFrom(offset: number): Promise<void> {
     // One hold for the whole rewrite: no write goes to a descriptor closed (and perhaps reused) after its read.
-    return this.using(async () => {
-      const from = offset <= this.baseOffset ? 0 : await this.positionOf(offset);
+    return this.using(async (fd) => {
+      const from = offset <= this.baseOffset ? 0 : await this.positionOf(fd, offset);
       const chunk = new Uint8Array(Math.min(rewriteChunkBytes, Math.max(0, this.state.sizeBytes - from)));
       for (let position = from; position < this.state.sizeBytes; position += chunk.length) {
         const bytes = chunk.subarray(0, Math.min(chunk.length, this.state.sizeBytes - position));
-        const read = await readFully(this.state.fd, bytes, position);
+        const read = await readFully(fd, bytes, position);
         assert(read === bytes.length, `segment ${this.baseOffset} is shorter than its ${this.state.sizeBytes} bytes`);
-        writeFully(this.state.fd, bytes, position);
+        writeFully(fd, bytes, position);
       }
     });
   }
@@ -172,13 +177,13 @@ export class LogSegment {
    * the index entry at or before it (about indexIntervalBytes at most).
    * Throws StaleIndexError when the index led astray, as a read does.
    */
-  private async positionOf(offset: number): Promise<number> {
+  private async positionOf(fd: number, offset: number): Promise<number> {
     assert(offset < this.state.nextOffset, `offset ${offset} is not in segment ${this.baseOffset}`);
     const header = new Uint8Array(batchHeaderBytes);
     let { position, offset: expectedOffset } = this.state.index.lookup(offset);
     for (;;) {
       assert(position + batchHeaderBytes <= this.state.sizeBytes, `segment ${this.baseOffset} ends before offset ${offset}`);
-      await readFully(this.state.fd, header, position); // the caller holds the descriptor
+      await readFully(fd, header, position);
       const { baseOffset, lastOffsetDelta, batchLength } = readBatchHeader(header);
       if (baseOffset !== expectedOffset) throw new StaleIndexError(`segment ${this.baseOffset}: batch at position ${position} starts at offset ${baseOffset}, expected ${expectedOffset}`);
       if (baseOffset + lastOffsetDelta >= offset) return position;
@@ -187,17 +192,34 @@ export class LogSegment {
     }
   }
 
-  /** Runs `work` while holding the descriptor open. */
-  async using<T>(work: () => Promise<T>): Promise<T> {
+  /** Runs `work` with the descriptor, held open until it settles (opened first when the cache had closed it). */
+  async using<T>(work: (fd: number) => Promise<T>): Promise<T> {
     // After a close or retire only those holding it already may use it again (a rewrite holds it across its sync).
     assert(!this.closeRequested || this.users > 0, `segment ${this.baseOffset} used after close`);
     this.users++;
     try {
-      return await work();
+      return await work(this.openDescriptor());
     } finally {
       this.users--;
-      if (this.users === 0 && this.closeRequested) this.closeNow();
+      if (this.users === 0) this.becameIdle();
     }
+  }
+
+  /**
+   * From now on the segment is only read (sealed): `cache` closes its
+   * descriptor when it has been idle longest, and the next use opens it again.
+   */
+  useDescriptorCache(cache: SegmentDescriptorCache): void {
+    assert(this.descriptorCache === undefined && this.fd !== undefined, `segment ${this.baseOffset} already gave its descriptor to a cache`);
+    this.descriptorCache = cache;
+    cache.touch(this);
+    if (this.users === 0) this.becameIdle();
+  }
+
+  releaseDescriptor(): boolean {
+    if (this.users > 0) return false;
+    this.closeDescriptors();
+    return true;
   }
 
   /**
@@ -205,7 +227,7 @@ export class LogSegment {
    * Concurrent calls must use different slots (flush.ts says why).
    */
   syncData(slot = 0): Promise<void> {
-    return this.using(() => fdatasync(slot === 0 ? this.state.fd : this.syncDescriptor(slot)));
+    return this.using((fd) => fdatasync(slot === 0 ? fd : this.syncDescriptor(slot)));
   }
 
   private syncDescriptor(slot: number): number {
@@ -219,7 +241,8 @@ export class LogSegment {
    * segment takes appends), index written, time index written.
    */
   seal(): void {
-    fs.fdatasyncSync(this.state.fd);
+    assert(this.descriptorCache === undefined && this.fd !== undefined, `segment ${this.baseOffset} is sealed already`);
+    fs.fdatasyncSync(this.fd);
     this.state.index.persist();
     writeTimeIndex(this.sidePath(timeIndexSuffix), this.baseOffset, { maxTimestamp: this.state.maxTimestamp, lastOffset: this.state.nextOffset - 1 });
   }
@@ -246,6 +269,27 @@ export class LogSegment {
     return path.join(this.dir, segmentFileName(this.baseOffset, suffix));
   }
 
+  /** The descriptor, opened again if the cache closed it; the caller holds it (`users`). */
+  private openDescriptor(): number {
+    if (this.fd !== undefined) {
+      this.descriptorCache?.touch(this);
+      return this.fd;
+    }
+    const cache = this.descriptorCache;
+    assert(cache !== undefined, `segment ${this.baseOffset} takes appends and closed its descriptor`);
+    this.fd = fs.openSync(this.logPath, 'r+');
+    cache.touch(this);
+    cache.trim(); // makes room now: this one is held, so it stays
+    return this.fd;
+  }
+
+  private becameIdle(): void {
+    if (this.closeRequested) return this.closeNow();
+    if (this.descriptorCache === undefined) return;
+    this.closeSyncDescriptors(); // only group commit on the active segment syncs in slots above 0
+    this.descriptorCache.trim();
+  }
+
   private closeNow(): void {
     let failure: unknown = null;
     try {
@@ -253,8 +297,19 @@ export class LogSegment {
     } catch (error) {
       failure = error;
     }
-    for (const fd of this.syncDescriptors) fs.closeSync(fd);
-    fs.closeSync(this.state.fd);
+    this.closeDescriptors();
+    this.descriptorCache?.forget(this);
     this.settleClose(failure);
+  }
+
+  private closeDescriptors(): void {
+    this.closeSyncDescriptors();
+    const fd = this.fd;
+    this.fd = undefined; // forgotten first: a close that throws must not leave it to be closed twice
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+
+  private closeSyncDescriptors(): void {
+    while (this.syncDescriptors.length > 0) fs.closeSync(this.syncDescriptors.pop()!);
   }
 }

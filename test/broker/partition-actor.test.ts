@@ -5,10 +5,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PartitionActor } from '../../src/broker/partition-actor.js';
 import { silentLogger } from '../../src/logger.js';
 import { encodeRecordBatch, readBatchHeader } from '../../src/protocol/record-batch.js';
-import { defaultLogOptions } from '../../src/storage/index.js';
+import { SegmentDescriptorCache, defaultLogOptions } from '../../src/storage/index.js';
 import { tempDir } from '../../bench/lib/temp-dir.js';
 
-const logOptions = { ...defaultLogOptions, clock: () => 1_000, logger: silentLogger };
+const logOptions = { ...defaultLogOptions, descriptorCache: new SegmentDescriptorCache(1_000), clock: () => 1_000, logger: silentLogger };
 
 function batch(value: string): { bytes: Uint8Array; header: ReturnType<typeof readBatchHeader> } {
   const bytes = encodeRecordBatch([{ value }], { now: 1_000 });

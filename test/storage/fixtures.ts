@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterEach } from 'vitest';
 import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import { PartitionLog, defaultLogOptions, type LogOptions } from '../../src/storage/index.js';
+import { defaultBrokerLimits } from '../../src/protocol/limits.js';
+import { PartitionLog, SegmentDescriptorCache, defaultLogOptions, type LogOptions } from '../../src/storage/index.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -48,8 +49,10 @@ export function captureLogger(): { logger: Logger; lines: Array<Record<string, u
   return { logger: createLogger('debug', (line) => lines.push(JSON.parse(line) as Record<string, unknown>)), lines };
 }
 
+/** Options with a descriptor cache of the broker's default size, unless `overrides` brings one (to share it or shrink it). */
 export function logOptions(clock: TestClock, overrides: Partial<LogOptions> = {}): LogOptions {
-  return { ...defaultLogOptions, clock: clock.clock, logger: createLogger('silent'), ...overrides };
+  const descriptorCache = new SegmentDescriptorCache(defaultBrokerLimits.maxOpenSealedSegments);
+  return { ...defaultLogOptions, descriptorCache, clock: clock.clock, logger: createLogger('silent'), ...overrides };
 }
 
 /** A batch of `count` records of `valueBytes` bytes each; record i's first value byte is `seed + i`. */

@@ -19,7 +19,7 @@
  */
 import { join } from 'node:path';
 import { encodeRecordBatch, batchSizeAt, decodeRecords } from '../../protocol/record-batch.js';
-import { PartitionLog, defaultLogOptions, type LogOptions } from '../../storage/index.js';
+import { PartitionLog, defaultLogOptions, type LogOptions, type SegmentDescriptorCache } from '../../storage/index.js';
 import type { Logger } from '../../logger.js';
 
 export const commitIntervalMs = 100;
@@ -48,9 +48,9 @@ export class OffsetStore {
   private constructor(private readonly dir: string, private readonly logOptions: LogOptions, private readonly logger: Logger) {}
 
   /** `segmentBytes`: the broker's default for topics (compaction deletes whole segments). */
-  static async open(dataDir: string, clock: () => number, logger: Logger, segmentBytes = defaultLogOptions.segmentBytes): Promise<OffsetStore> {
+  static async open(dataDir: string, clock: () => number, logger: Logger, descriptorCache: SegmentDescriptorCache, segmentBytes = defaultLogOptions.segmentBytes): Promise<OffsetStore> {
     const dir = join(dataDir, 'internal', 'consumer-offsets');
-    const logOptions: LogOptions = { ...defaultLogOptions, segmentBytes, retentionMs: 0, clock, logger };
+    const logOptions: LogOptions = { ...defaultLogOptions, segmentBytes, retentionMs: 0, descriptorCache, clock, logger };
     const store = new OffsetStore(dir, logOptions, logger);
     store.use(await PartitionLog.open(dir, logOptions));
     await store.replay();

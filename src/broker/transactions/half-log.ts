@@ -41,7 +41,7 @@
 import { join } from 'node:path';
 import { ActorMqError } from '../../protocol/errors.js';
 import { batchSizeAt, decodeRecords, encodeRecordBatch, readBatchHeader, type RecordInput } from '../../protocol/record-batch.js';
-import { PartitionLog, defaultLogOptions, type LogOptions } from '../../storage/index.js';
+import { PartitionLog, defaultLogOptions, type LogOptions, type SegmentDescriptorCache } from '../../storage/index.js';
 import { assert } from '../../storage/assert.js';
 import type { Logger } from '../../logger.js';
 import type { TransactionOutcome } from '../../protocol/frames.js';
@@ -78,6 +78,8 @@ export interface HalfLogOptions {
   maxWriteBytes: number;
   /** Segment size (the broker's default for topics): compaction deletes whole segments. */
   segmentBytes: number;
+  /** The broker's, shared with every other log. */
+  descriptorCache: SegmentDescriptorCache;
   clock: () => number;
   /** Schedules the retries of a failed reopen (tests pass a SimulatedClock). */
   timers: Clock;
@@ -152,6 +154,7 @@ export class HalfLog {
       segmentBytes: options.segmentBytes,
       retentionMs: 0, // pending transactions may be old: segments go only when no live transaction needs them (deleteBelow)
       maxBatchBytes: Math.max(options.maxWriteBytes, batchBudgetBytes) + batchBudgetBytes + batchSlackBytes,
+      descriptorCache: options.descriptorCache,
       clock: options.clock,
       logger: options.logger,
     };

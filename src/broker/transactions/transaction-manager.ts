@@ -23,6 +23,7 @@ import type {
 import { topicNamePattern } from '../../protocol/limits.js';
 import { checkBatch, readBatchHeader, recordFramingError } from '../../protocol/record-batch.js';
 import type { Logger } from '../../logger.js';
+import type { SegmentDescriptorCache } from '../../storage/index.js';
 import type { ActorEnvironment } from '../actor-environment.js';
 import { ActorParents } from '../actor-parents.js';
 import type { MetadataStore } from '../metadata-store.js';
@@ -45,6 +46,8 @@ export interface TransactionDeps {
   metadata: MetadataStore;
   options: ResolvedBrokerOptions;
   environment: ActorEnvironment;
+  /** The broker's, shared with every other log (the half log's sealed segments count against it). */
+  descriptorCache: SegmentDescriptorCache;
   logger: Logger;
   limits?: TransactionLimits;
   faults?: TransactionFaults;
@@ -106,6 +109,7 @@ export class TransactionManager {
       dataDir: options.dataDir,
       maxWriteBytes: options.limits.maxFrameBytes,
       segmentBytes: options.topicDefaults.segmentBytes,
+      descriptorCache: deps.descriptorCache,
       clock: options.clock,
       timers: deps.environment.timers,
       reopenBackoffMs: limits.halfLogReopenBackoffMs,

@@ -3,6 +3,7 @@ import { join, sep } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OffsetStore } from '../../../src/broker/groups/offset-store.js';
 import { createLogger } from '../../../src/logger.js';
+import { SegmentDescriptorCache } from '../../../src/storage/index.js';
 import { tempDir } from '../../../bench/lib/temp-dir.js';
 
 const logger = createLogger('silent');
@@ -14,7 +15,7 @@ afterEach(async () => {
 });
 
 async function openStore(dataDir: string, segmentBytes?: number): Promise<OffsetStore> {
-  const store = await OffsetStore.open(dataDir, clock, logger, segmentBytes);
+  const store = await OffsetStore.open(dataDir, clock, logger, new SegmentDescriptorCache(1_000), segmentBytes);
   cleanups.push(() => store.close().catch(() => undefined));
   return store;
 }

@@ -5,11 +5,12 @@ import { HalfLog } from '../../../src/broker/transactions/half-log.js';
 import { silentLogger } from '../../../src/logger.js';
 import { realTimers } from '../../../src/broker/actor-environment.js';
 import { decodeRecords, encodeRecordBatch } from '../../../src/protocol/record-batch.js';
+import { SegmentDescriptorCache } from '../../../src/storage/index.js';
 import { tempDir } from '../../../bench/lib/temp-dir.js';
 import { HalfLogFaults } from '../../helpers/half-log-faults.js';
 
 const batch = (value: string) => encodeRecordBatch([{ value }], { now: 5 });
-const options = (dataDir: string, clock: () => number) => ({ dataDir, maxWriteBytes: 1 << 20, segmentBytes: 64 << 20, clock, timers: realTimers, reopenBackoffMs: 100, reopenBackoffMaxMs: 1_000, logger: silentLogger });
+const options = (dataDir: string, clock: () => number) => ({ dataDir, maxWriteBytes: 1 << 20, segmentBytes: 64 << 20, descriptorCache: new SegmentDescriptorCache(1_000), clock, timers: realTimers, reopenBackoffMs: 100, reopenBackoffMaxMs: 1_000, logger: silentLogger });
 const half = (value: string, partition = 0) => ({ k: 'h' as const, g: 'g', p: 7, t: 'orders', n: partition, b: batch(value) });
 
 describe('half log', () => {

@@ -7,6 +7,7 @@ import { silentLogger } from '../../src/logger.js';
 import { encodeRecordBatch, readBatchHeader } from '../../src/protocol/record-batch.js';
 import { SegmentDescriptorCache, defaultLogOptions } from '../../src/storage/index.js';
 import { tempDir } from '../../bench/lib/temp-dir.js';
+import { openFilesUnder } from '../helpers/open-files.js';
 
 const logOptions = { ...defaultLogOptions, descriptorCache: new SegmentDescriptorCache(1_000), clock: () => 1_000, logger: silentLogger };
 
@@ -21,18 +22,6 @@ async function waitForState(actor: PartitionActor, state: string): Promise<void>
     if (Date.now() > deadline) throw new Error(`partition stayed ${actor.state}, expected ${state}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-}
-
-/** Files under `dir` this process holds open. */
-function openFilesUnder(dir: string): string[] {
-  return fs.readdirSync('/proc/self/fd').flatMap((fd) => {
-    try {
-      const target = fs.readlinkSync(`/proc/self/fd/${fd}`);
-      return target.startsWith(dir) ? [target] : [];
-    } catch {
-      return []; // closed meanwhile (the listing's own descriptor)
-    }
-  });
 }
 
 describe('partition actor runtime', () => {

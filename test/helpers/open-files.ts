@@ -2,17 +2,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Paths of the files this process has open under `dir`. */
+/** Paths of the files under `dir` this process holds open, sorted. */
 export function openFilesUnder(dir: string): string[] {
-  const root = fs.realpathSync(dir) + path.sep;
-  const paths: string[] = [];
-  for (const fd of fs.readdirSync('/proc/self/fd')) {
+  const root = path.resolve(dir) + path.sep;
+  return fs.readdirSync('/proc/self/fd').flatMap((fd) => {
     try {
       const target = fs.readlinkSync(`/proc/self/fd/${fd}`);
-      if (target.startsWith(root)) paths.push(target);
+      return target.startsWith(root) ? [target] : [];
     } catch {
-      // the descriptor readdir itself used is closed by now
+      return []; // closed meanwhile (the listing's own descriptor)
     }
-  }
-  return paths.sort();
+  }).sort();
 }

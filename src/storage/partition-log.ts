@@ -340,6 +340,11 @@ export class PartitionLog {
   }
 
   /** Runs `work` on `segment`, once more after rebuilding its index if the index led it astray. */
+  /** Retention may delete a segment while a read waits: what it held is now below the log's start. */
+  private assertNotDeleted(segment: LogSegment): void {
+    if (!this.segments.includes(segment)) throw new ActorMqError('OFFSET_OUT_OF_RANGE', `segment ${segment.baseOffset} was deleted while being read; the log starts at ${this.startOffset}`);
+  }
+
   private async withSoundIndex<T>(segment: LogSegment, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
@@ -347,10 +352,11 @@ export class PartitionLog {
       // Only a sealed segment's index comes from disk; the active one's was rebuilt by recovery.
       if (!(error instanceof StaleIndexError) || segment === this.active) throw error;
       this.assertOpen();
-      // Retention may have deleted the segment while the read ran: what it held is now below the log's start.
-      if (!this.segments.includes(segment)) throw new ActorMqError('OFFSET_OUT_OF_RANGE', `segment ${segment.baseOffset} was deleted while being read; the log starts at ${this.startOffset}`);
+      this.assertNotDeleted(segment);
       this.logger.warn('offset index does not match its segment; rebuilding it', { baseOffset: segment.baseOffset, reason: error.message });
       await segment.rebuildIndex(this.options);
+      this.assertOpen();
+      this.assertNotDeleted(segment); // and while its index was rebuilt
       return work();
     }
   }

@@ -149,6 +149,7 @@ export class LogSegment implements CachedDescriptor {
     const range = { fromPosition: 0, endPosition: this.state.sizeBytes, firstOffset: this.baseOffset };
     const end = await this.using((fd) => scanBatches({ ...range, fd }, limits, false, (batch) => index.onBatch(batch.header.baseOffset, batch.position)));
     assert(end.problem === null && end.nextOffset === this.state.nextOffset, `segment ${this.baseOffset} changed under its index: ${end.problem}`);
+    if (this.retired) return; // retention deleted the segment meanwhile: writing its index would leave an orphan file
     index.rewriteIfStale();
     this.state.index = index;
   }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createLogger } from '../../src/logger.js';
 import { PartitionLog, type LogOptions } from '../../src/storage/index.js';
 import {
   captureLogger, concat, filePath, logOptions, makeBatch, openLog, readAll, segmentFiles, testClock, testDir,
@@ -165,6 +166,25 @@ describe('recovery', () => {
     expect(log.deleteSegmentsBelow(secondSegmentBase).deletedSegments).toBe(1); // while the read is under way
     await expect(reading).rejects.toMatchObject({ code: 'OFFSET_OUT_OF_RANGE' });
     expect(log.startOffset).toBeGreaterThan(misled);
+    await log.close();
+  });
+
+  it('answers OFFSET_OUT_OF_RANGE when retention deletes a segment while its damaged index is being rebuilt, and writes no index for it', async () => {
+    const { dir, options, indexPath, index } = await logWithSealedIndex();
+    const damaged = Buffer.from(index);
+    damaged.writeUInt32BE(index.readUInt32BE(12) + 3, 12); // second entry: mid-batch, still in order
+    fs.writeFileSync(indexPath, damaged);
+    const secondSegmentBase = Number.parseInt(segmentFiles(dir, '.log')[1]!, 10);
+    let deleted = -1;
+    // The warning comes just before the rebuild starts; the deletion runs once the rebuild waits for its first read.
+    const logger = createLogger('debug', (line) => {
+      if ((JSON.parse(line) as { msg: string }).msg.startsWith('offset index does not match')) setImmediate(() => (deleted = log.deleteSegmentsBelow(secondSegmentBase).deletedSegments));
+    });
+    const log = await openLog(dir, { ...options, logger });
+    await expect(log.read(index.readUInt32BE(8), 1)).rejects.toMatchObject({ code: 'OFFSET_OUT_OF_RANGE' });
+    expect(deleted).toBe(1);
+    expect(fs.existsSync(indexPath)).toBe(false);
+    await log.append(makeBatch(1)); // the log is still sound
     await log.close();
   });
 

@@ -90,7 +90,7 @@ export const requestHandlers: RequestHandlers = {
     await groups.leave(frame.group, frame.memberId, context.connectionId);
     return {};
   },
-  describeGroup: async (frame, { groups }) => groups.describe(frame.group),
+  describeGroup: async (frame, { groups, options }) => groups.describe(frame.group, options.limits.maxFrameBytes),
   listGroups: async (_frame, { groups }) => groups.list(),
   inspect: async (frame, { options }, context) => {
     const { maxInspectFilterEntries } = options.limits;

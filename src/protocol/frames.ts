@@ -184,9 +184,17 @@ export interface FetchBody { records: Uint8Array; startOffset: number; endOffset
 export interface JoinGroupBody { memberId: string; generation: number }
 export interface AckBody { acked: number }
 export type GroupState = 'empty' | 'rebalancing' | 'stable' | 'dead';
-export interface GroupMemberDescription { id: string; clientId: string; state: string; assignments: TopicPartition[] }
+/** `assignments`: the first of the member's partitions that fit the answer (see DescribeGroupBody); `assignmentsTotal` counts them all. */
+export interface GroupMemberDescription { id: string; clientId: string; state: string; assignments: TopicPartition[]; assignmentsTotal: number }
 export interface GroupLag { topic: string; partition: number; committedOffset: number; endOffset: number }
-export interface DescribeGroupBody { group: string; state: GroupState; generation: number; ordering: Ordering; topics: string[]; members: GroupMemberDescription[]; lag: GroupLag[] }
+/**
+ * `members` and `lag` list what fits in one frame (maxFrameBytes), in order;
+ * `membersTotal` and `lagTotal` count them all.
+ */
+export interface DescribeGroupBody {
+  group: string; state: GroupState; generation: number; ordering: Ordering; topics: string[];
+  members: GroupMemberDescription[]; membersTotal: number; lag: GroupLag[]; lagTotal: number;
+}
 export interface ListGroupsBody { groups: Array<{ group: string; state: GroupState; members: number }> }
 
 /** Where a transaction is: the machine's state (`committing` and `rollingBack` are the outcome being recorded). */

@@ -12,6 +12,8 @@ export interface ServerFrameSeen { type: string; id?: number; code?: string; mes
 
 export class RawClient {
   readonly frames: ServerFrameSeen[] = [];
+  /** Bytes each frame took on the wire. */
+  readonly frameBytes = new WeakMap<ServerFrameSeen, number>();
   closeCode: number | undefined;
   private nextId = 1;
   private waiters: Array<() => void> = [];
@@ -19,7 +21,9 @@ export class RawClient {
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data) => {
-      this.frames.push(decodeFrame(data as Buffer) as ServerFrameSeen);
+      const frame = decodeFrame(data as Buffer) as ServerFrameSeen;
+      this.frames.push(frame);
+      this.frameBytes.set(frame, (data as Buffer).length);
       this.wake();
     });
     this.closed = new Promise((resolve) => socket.on('close', (code) => {

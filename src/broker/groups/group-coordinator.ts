@@ -14,6 +14,7 @@ import { tell, type ActorEnvironment } from '../actor-environment.js';
 import type { Logger } from '../../logger.js';
 import type { TopicRegistry } from '../topic-registry.js';
 import { assignPartitions, partitionKey, type AssignmentStrategy } from './assignor.js';
+import { fitGroupDescription } from './group-description.js';
 import { GroupMember, type MemberConnection, type MemberSettings } from './group-member.js';
 import type { OffsetStore } from './offset-store.js';
 import { PartitionCursor, type DeadLetter } from './partition-cursor.js';
@@ -123,8 +124,9 @@ export class GroupCoordinator {
     this.remove(member);
   }
 
-  describe(): DescribeGroupBody {
-    return {
+  /** What the group is, cut to what fits in an answer of `maxFrameBytes`. */
+  describe(maxFrameBytes: number): DescribeGroupBody {
+    return fitGroupDescription({
       group: this.name,
       state: this.state as DescribeGroupBody['state'],
       generation: this.generation,
@@ -134,7 +136,7 @@ export class GroupCoordinator {
       lag: this.cursors.size > 0
         ? [...this.cursors.values()].map((c) => ({ topic: c.topic, partition: c.partition.partition, committedOffset: c.committedOffset, endOffset: c.partition.endOffset }))
         : this.storedLag(),
-    };
+    }, maxFrameBytes);
   }
 
   /** Lag of a group that has had no member since the broker started: from its committed offsets. */

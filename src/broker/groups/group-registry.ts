@@ -112,8 +112,8 @@ export class GroupRegistry {
     return group;
   }
 
-  describe(name: string): DescribeGroupBody {
-    return this.group(name).describe();
+  describe(name: string, maxFrameBytes: number): DescribeGroupBody {
+    return this.group(name).describe(maxFrameBytes);
   }
 
   /** A member may only be used from the connection that joined it. */

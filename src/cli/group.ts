@@ -28,14 +28,29 @@ export async function group(argv: string[]): Promise<void> {
   }
 }
 
-/** Header lines, then the members and their partitions, then per partition the committed offset, the end offset and the lag. */
+/**
+ * Header lines, then the members and their partitions, then per partition
+ * the committed offset, the end offset and the lag; "N of M shown" under
+ * (or beside) each list the broker cut to fit its answer frame.
+ */
 export function formatGroup(description: GroupDescription): string {
   const head = `group ${description.group}: ${description.state}, generation ${description.generation}, ordering ${description.ordering}, topics ${description.topics.join(', ') || '-'}\n\n`;
-  const members = description.members.map((m) => [m.id, m.clientId, m.state, m.assignments.map((a) => `${a.topic}/${a.partition}`).join(',') || '-']);
+  const members = description.members.map((m) => {
+    const assigned = m.assignments.map((a) => `${a.topic}/${a.partition}`).join(',') || '-';
+    const cut = m.assignments.length < m.assignmentsTotal ? ` (${m.assignments.length} of ${m.assignmentsTotal} shown)` : '';
+    return [m.id, m.clientId, m.state, assigned + cut];
+  });
   const lag = [...description.lag]
     .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
     .map((l) => [l.topic, String(l.partition), String(l.committedOffset), String(l.endOffset), String(l.endOffset - l.committedOffset)]);
-  return head + table([['MEMBER', 'CLIENT', 'STATE', 'ASSIGNMENT'], ...members]) + '\n' + table([['TOPIC', 'PARTITION', 'COMMITTED', 'END', 'LAG'], ...lag]);
+  return head
+    + table([['MEMBER', 'CLIENT', 'STATE', 'ASSIGNMENT'], ...members]) + cutLine(description.members.length, description.membersTotal, 'members') + '\n'
+    + table([['TOPIC', 'PARTITION', 'COMMITTED', 'END', 'LAG'], ...lag]) + cutLine(description.lag.length, description.lagTotal, 'partitions');
+}
+
+/** "N of M <things> shown", for a list the broker cut; nothing for a whole one. */
+function cutLine(shown: number, total: number, things: string): string {
+  return shown < total ? `${shown} of ${total} ${things} shown\n` : '';
 }
 
 /** Left-aligned columns, two spaces apart. */

@@ -11,6 +11,7 @@ import type { WebSocket } from 'ws';
 import { createActor, type Actor } from 'xstate';
 import { connectionMachine } from '../../machines/connection.machine.js';
 import { decodeFrame, encodeFrame, encodeHeadBefore } from '../protocol/codec.js';
+import { roomForLists, widestInteger } from '../protocol/answer-room.js';
 import { ActorMqError, errorTable, type ErrorCode } from '../protocol/errors.js';
 import type { ErrorFrame, HelloFrame, RequestFrame, WelcomeBody } from '../protocol/frames.js';
 import { protocolVersion } from '../protocol/limits.js';
@@ -90,7 +91,7 @@ export class ConnectionSession implements RequestContext {
     this.unwatch();
     this.stopWatching = this.services.inspector.subscribe(filter, (view) => this.queueView(view));
     const { inspector, options } = this.services;
-    return inspector.listUpTo(filter, options.limits.maxInspectListed);
+    return inspector.listUpTo(filter, options.limits.maxInspectListed, roomForLists(options.limits.maxFrameBytes, { actors: [], total: widestInteger }, 1));
   }
 
   unwatch(): void {

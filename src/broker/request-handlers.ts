@@ -2,6 +2,7 @@
  * One handler per request type: takes a validated frame, returns the result
  * body or throws an ActorMqError (answered as an error frame).
  */
+import { roomForLists, takeWithin, widestInteger } from '../protocol/answer-room.js';
 import { ActorMqError } from '../protocol/errors.js';
 import type {
   CreateTopicFrame, DescribeTopicFrame, FetchFrame, ProduceFrame, ProduceResult, RequestFrame, ResultBodies,
@@ -47,17 +48,16 @@ export const requestHandlers: RequestHandlers = {
     const { created, topic } = await topics.create(frame.topic, frame.partitions, frame.config);
     return { topic: topic.name, partitions: topic.partitions.length, created };
   },
-  listTopics: async (_frame, { topics }) => ({
-    topics: topics.list().map((topic) => ({ name: topic.name, partitions: topic.partitions.length })),
-  }),
-  describeTopic: async (frame: DescribeTopicFrame, { topics }) => {
+  listTopics: async (_frame, { topics, options }) => {
+    const all = topics.list().map((topic) => ({ name: topic.name, partitions: topic.partitions.length }));
+    return { topics: fitting(all, { topics: [], total: widestInteger }, options), total: all.length };
+  },
+  describeTopic: async (frame: DescribeTopicFrame, { topics, options }) => {
     const topic = topics.get(frame.topic);
     if (!topic) throw new ActorMqError('UNKNOWN_TOPIC', `topic ${JSON.stringify(frame.topic)} does not exist`);
-    return {
-      name: topic.name,
-      config: topic.config,
-      partitions: topic.partitions.map((p) => ({ partition: p.partition, startOffset: p.startOffset, endOffset: p.endOffset, state: p.state })),
-    };
+    const all = topic.partitions.map((p) => ({ partition: p.partition, startOffset: p.startOffset, endOffset: p.endOffset, state: p.state }));
+    const head = { name: topic.name, config: topic.config };
+    return { ...head, partitions: fitting(all, { ...head, partitions: [], partitionsTotal: widestInteger }, options), partitionsTotal: all.length };
   },
   initProducer: async (_frame, { metadata }) => ({ producerId: await metadata.allocateProducerId(), producerEpoch: 0 }),
   produce: produce,
@@ -91,7 +91,10 @@ export const requestHandlers: RequestHandlers = {
     return {};
   },
   describeGroup: async (frame, { groups, options }) => groups.describe(frame.group, options.limits.maxFrameBytes),
-  listGroups: async (_frame, { groups }) => groups.list(),
+  listGroups: async (_frame, { groups, options }) => {
+    const all = groups.list();
+    return { groups: fitting(all, { groups: [], total: widestInteger }, options), total: all.length };
+  },
   inspect: async (frame, { options }, context) => {
     const { maxInspectFilterEntries } = options.limits;
     for (const [name, entries] of [['kinds', frame.kinds], ['ids', frame.ids]] as const) {
@@ -112,9 +115,17 @@ export const requestHandlers: RequestHandlers = {
   txnEnd: (frame, { transactions }) => transactions.end(frame.group, frame.transactionId, frame.outcome),
   txnCheckAnswer: async (frame, { transactions }) => transactions.answerCheck(frame.group, frame.transactionId, frame.checkId, frame.answer),
   txnStatus: async (frame, { transactions }) => transactions.status(frame.transactionId),
-  listTransactions: async (_frame, { transactions }) => transactions.list(),
+  listTransactions: async (_frame, { transactions, options }) => {
+    const { transactions: oldest, total } = transactions.list();
+    return { transactions: fitting(oldest, { transactions: [], total: widestInteger }, options), total };
+  },
   txnResolve: (frame, { transactions }) => transactions.resolve(frame.transactionId, frame.outcome),
 };
+
+/** The first of `items` that fit in an answer whose body, with their list empty (and totals widestInteger), is `emptyBody`. */
+function fitting<T>(items: T[], emptyBody: object, options: ResolvedBrokerOptions): T[] {
+  return takeWithin(items, roomForLists(options.limits.maxFrameBytes, emptyBody, 1)).listed;
+}
 
 async function produce(frame: ProduceFrame, services: BrokerServices): Promise<ResultBodies['produce']> {
   const { topics, metadata, options } = services;

@@ -33,8 +33,9 @@ export class Metadata {
   private async describe(topic: string, deadlineMs: number, attempt: number): Promise<number> {
     try {
       const body = await this.connection.request({ type: 'describeTopic', topic });
-      const count = Array.isArray(body.partitions) ? body.partitions.length : 0;
-      if (count < 1) throw new ActorMqError('INTERNAL_ERROR', `describeTopic ${topic} returned no partitions`);
+      // The count, not the list: the list holds only the partitions that fit in one answer frame.
+      const count = body.partitionsTotal;
+      if (!Number.isSafeInteger(count) || count < 1) throw new ActorMqError('INTERNAL_ERROR', `describeTopic ${topic} returned partitionsTotal ${String(count)}`);
       return count;
     } catch (error) {
       const delayMs = backoffMs(attempt, lookupBackoffMs.baseMs, lookupBackoffMs.maxMs);

@@ -13,6 +13,7 @@
  * broker transitions through here, most of them never looked at.
  */
 import type { AnyActorRef, InspectionEvent } from 'xstate';
+import { encodedBytes } from '../protocol/answer-room.js';
 import type { ActorKind, ActorTransition, ActorView } from '../protocol/frames.js';
 import { TransitionRing, type RecordedTransition } from './transition-ring.js';
 
@@ -131,12 +132,25 @@ export class Inspector {
     return this.listUpTo(filter, Infinity).actors;
   }
 
-  /** Views of the first `max` matching actors (the rest are counted, not built) and how many match. */
-  listUpTo(filter: InspectFilter, max: number): { actors: ActorView[]; total: number } {
+  /**
+   * Views of the first matching actors, at most `max` and at most `roomBytes`
+   * encoded (the rest are counted, not built), and how many match.
+   */
+  listUpTo(filter: InspectFilter, max: number, roomBytes = Infinity): { actors: ActorView[]; total: number } {
     const actors: ActorView[] = [];
     let total = 0;
-    for (const record of this.live.values()) if (matches(filter, record) && total++ < max) actors.push(view(record));
-    for (const ended of this.ended.values()) if (matches(filter, ended) && total++ < max) actors.push(ended);
+    let bytes = 0;
+    let listing = true;
+    const offer = (build: () => ActorView): void => {
+      total++;
+      if (!listing || actors.length >= max) return;
+      const built = build();
+      if (roomBytes !== Infinity) bytes += encodedBytes(built); // list() fits no frame: nothing to measure
+      listing = bytes <= roomBytes; // the first that does not fit ends the list, so it stays a prefix
+      if (listing) actors.push(built);
+    };
+    for (const record of this.live.values()) if (matches(filter, record)) offer(() => view(record));
+    for (const ended of this.ended.values()) if (matches(filter, ended)) offer(() => ended);
     return { actors, total };
   }
 

@@ -170,9 +170,11 @@ export type PushFrame = DeliverFrame | AssignmentFrame | ForgetFrame;
 export interface WelcomeBody { version: number; brokerId: string; limits: { maxFrameBytes: number; maxBatchBytes: number; maxRecordsPerBatch: number; maxInFlightRequests: number } }
 export interface TopicSummary { name: string; partitions: number }
 export interface CreateTopicBody { topic: string; partitions: number; created: boolean }
-export interface ListTopicsBody { topics: TopicSummary[] }
+/** The first topics that fit in one frame; `total` counts them all. */
+export interface ListTopicsBody { topics: TopicSummary[]; total: number }
 export interface PartitionDescription { partition: number; startOffset: number; endOffset: number; state: string }
-export interface DescribeTopicBody { name: string; partitions: PartitionDescription[]; config: Required<TopicConfig> }
+/** The first partitions that fit in one frame, in order; `partitionsTotal` is the topic's partition count. */
+export interface DescribeTopicBody { name: string; partitions: PartitionDescription[]; partitionsTotal: number; config: Required<TopicConfig> }
 export interface InitProducerBody { producerId: number; producerEpoch: number }
 export type ProduceResult =
   | { topic: string; partition: number; baseOffset: number; duplicate: boolean }
@@ -195,7 +197,8 @@ export interface DescribeGroupBody {
   group: string; state: GroupState; generation: number; ordering: Ordering; topics: string[];
   members: GroupMemberDescription[]; membersTotal: number; lag: GroupLag[]; lagTotal: number;
 }
-export interface ListGroupsBody { groups: Array<{ group: string; state: GroupState; members: number }> }
+/** The first groups that fit in one frame; `total` counts them all. */
+export interface ListGroupsBody { groups: Array<{ group: string; state: GroupState; members: number }>; total: number }
 
 /** Where a transaction is: the machine's state (`committing` and `rollingBack` are the outcome being recorded). */
 export type TransactionState = 'open' | 'half' | 'checking' | 'committing' | 'rollingBack' | 'committed' | 'rolledBack' | 'parked';
@@ -205,7 +208,7 @@ export interface TxnEndBody { state: TransactionState }
 export interface TransactionHistoryEntry { state: TransactionState; at: number; cause: string }
 export interface TransactionSummary { id: string; group: string; state: TransactionState; ageMs: number; checks: number; messages: number }
 export interface TxnStatusBody extends TransactionSummary { history: TransactionHistoryEntry[] }
-/** At most the broker's maxListed transactions (oldest first); `total` counts them all. */
+/** The oldest transactions, at most the broker's maxListed and what fits in one frame; `total` counts them all. */
 export interface ListTransactionsBody { transactions: TransactionSummary[]; total: number }
 
 export interface ResultBodies {

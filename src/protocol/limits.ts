@@ -43,9 +43,9 @@ export interface BrokerLimits {
   maxNameLength: number;
   /**
    * Actors one inspect answer lists (`total` counts them all; pushes follow
-   * for every one): a view takes ~40 µs to build and ~300 B-5 KB, so a
-   * broker with 100,000 partitions would otherwise block for seconds and
-   * answer with a frame far over maxFrameBytes.
+   * for every one): a view takes ~40 µs to build, so a broker with 100,000
+   * partitions would otherwise block for seconds. The answer also stops at
+   * what fits in maxFrameBytes (views are ~300 B-5 KB).
    */
   maxInspectListed: number;
   /** Kinds, and ids, one inspect filter may name: every actor transition is matched against each watching connection's filter. */

@@ -67,7 +67,7 @@ export class FakeBroker {
       listTopics: () => ({ topics: [...this.topics].map(([name, partitions]) => ({ name, partitions: partitions.length })) }),
       describeTopic: (frame) => {
         const partitions = this.partitionsOf(frame.topic);
-        return { name: frame.topic, partitions: partitions.map((p, partition) => ({ partition, startOffset: 0, endOffset: p.nextOffset, state: 'online' })), config: {} };
+        return { name: frame.topic, partitions: partitions.map((p, partition) => ({ partition, startOffset: 0, endOffset: p.nextOffset, state: 'online' })), partitionsTotal: partitions.length, config: {} };
       },
       initProducer: () => ({ producerId: this.nextProducerId++, producerEpoch: 0 }),
       produce: (frame) => ({ results: frame.entries.map((entry: ProduceEntry) => this.produceEntry(entry)) }),

@@ -4,7 +4,7 @@
  * memberships when it closes.
  */
 import { ActorMqError } from '../../protocol/errors.js';
-import type { DescribeGroupBody, JoinGroupFrame, ListGroupsBody } from '../../protocol/frames.js';
+import type { DescribeGroupBody, GroupState, JoinGroupFrame, ListGroupsBody } from '../../protocol/frames.js';
 import { topicNamePattern } from '../../protocol/limits.js';
 import { encodeRecordBatch, readBatchHeader } from '../../protocol/record-batch.js';
 import type { ActorEnvironment } from '../actor-environment.js';
@@ -139,8 +139,8 @@ export class GroupRegistry {
     this.byConnection.delete(connectionId);
   }
 
-  list(): ListGroupsBody {
-    return { groups: [...this.groups.values()].map((g) => ({ group: g.name, state: g.state as ListGroupsBody['groups'][number]['state'], members: g.members.size })) };
+  list(): ListGroupsBody['groups'] {
+    return [...this.groups.values()].map((g) => ({ group: g.name, state: g.state as GroupState, members: g.members.size }));
   }
 
   async close(): Promise<void> {

@@ -20,7 +20,7 @@ export interface TransactionLimits {
   maxProducersPerGroup: number;
   /** Producer groups with registered producers. */
   maxProducerGroups: number;
-  /** Transactions one listTransactions answer shows (oldest first); `total` tells how many there are. */
+  /** Transactions one listTransactions answer shows (oldest first), fewer if they do not fit in maxFrameBytes; `total` tells how many there are. */
   maxListed: number;
   /** Checks outstanding at once, broker-wide: a restart with many pending transactions does not flood producers. */
   maxChecksInFlight: number;
@@ -41,7 +41,7 @@ export const defaultTransactionLimits: TransactionLimits = {
   maxEndedOutcomesRemembered: 200_000,
   maxProducersPerGroup: 1_000,
   maxProducerGroups: 10_000,
-  maxListed: 10_000, // ~1 MiB of summaries: well inside one frame
+  maxListed: 10_000, // ~1-3 MiB of summaries: inside a default frame; bounds the work of building them
   maxChecksInFlight: 10_000,
   applyRetryMs: 100,
   applyRetryMaxMs: 5_000,

@@ -15,8 +15,12 @@ import type { ActorView, RequestFrame, ResultBodies } from '../../protocol/frame
 export type StreamStatus = 'connecting' | 'live' | 'reconnecting' | 'unauthorized' | 'failed';
 
 export interface StreamHandlers {
-  /** Every actor the broker knows, replacing whatever was shown (after each (re)connect). */
-  snapshot(actors: ActorView[]): void;
+  /**
+   * The actors the broker listed, replacing whatever was shown (after each
+   * (re)connect): every one it knows, or the first that fit in its answer
+   * when that is fewer than `total`.
+   */
+  snapshot(actors: ActorView[], total: number): void;
   update(actor: ActorView): void;
   status(status: StreamStatus, detail: string): void;
 }
@@ -91,7 +95,8 @@ export class InspectStream {
     if (frame.type === 'result' && frame.id === inspectRequestId) {
       this.attempts = 0;
       this.handlers.status('live', this.url);
-      return this.handlers.snapshot((frame.body as { actors: ActorView[] }).actors);
+      const { actors, total } = frame.body as ResultBodies['inspect'];
+      return this.handlers.snapshot(actors, total);
     }
     const pending = typeof frame.id === 'number' ? this.pending.get(frame.id) : undefined;
     if (pending) {

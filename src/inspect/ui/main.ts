@@ -15,7 +15,7 @@ import type { ActorView } from '../../protocol/frames.js';
 import { stateValueText, type MachineGraph, type MachineGraphsDocument } from '../graph-model.js';
 import { byId, formatTime, h } from './dom.js';
 import { InspectStream, type StreamStatus } from './inspect-stream.js';
-import { renderActors, renderGroups, renderTopics, renderTransactions, type BrokerPicture, type OverviewView } from './overview.js';
+import { actorsListedNote, renderActors, renderGroups, renderTopics, renderTransactions, type BrokerPicture, type OverviewView } from './overview.js';
 import { Playground } from './playground.js';
 import { statechartFor, type Statechart } from './statechart.js';
 import { pathSummary, renderTimeline, TimelineCursor } from './timeline.js';
@@ -28,6 +28,8 @@ const token = new URLSearchParams(location.search).get('token') ?? undefined;
 const brokerUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`;
 
 const actors = new Map<string, ActorView>();
+/** How many actors the broker's last inspect answer listed, and how many it counted. */
+let listed = { actors: 0, total: 0 };
 const machines = new Map<string, MachineGraph>();
 let picture: BrokerPicture = { topics: [], groups: [] };
 let selected: string | null = decodeURIComponent(location.hash.slice(1)) || null;
@@ -62,6 +64,7 @@ function render(): void {
   renderGroups(byId('groups'), view, select);
   renderTransactions(byId('transactions'), view, select);
   renderActors(byId('actors'), view, select);
+  byId('actors-listed').textContent = actorsListedNote(listed.actors, listed.total);
   renderDetail();
 }
 
@@ -148,7 +151,8 @@ async function start(): Promise<void> {
   for (const graph of document_.machines) machines.set(graph.id, graph);
 
   const stream = new InspectStream(brokerUrl, token, {
-    snapshot: (views) => {
+    snapshot: (views, total) => {
+      listed = { actors: views.length, total };
       actors.clear();
       for (const view of views) actors.set(view.id, view);
       scheduleRender();

@@ -86,14 +86,21 @@ function groupBlock(group: DescribeGroupBody, view: OverviewView, select: Select
   table.append(actorRow(groupId, view.selected === groupId, select, h('strong', {}, group.group), stateBadge(view.actors.get(groupId), group.state), `gen ${group.generation}`));
   for (const member of group.members) {
     const id = `${groupId}/member/${member.id}`;
-    const assigned = member.assignments.map((tp) => `${tp.topic}/${tp.partition}`).join(', ') || 'no partitions';
+    const assignmentsCut = shownOf(member.assignments.length, member.assignmentsTotal, 'partitions');
+    const assigned = (member.assignments.map((tp) => `${tp.topic}/${tp.partition}`).join(', ') || 'no partitions') + (assignmentsCut && ` (${assignmentsCut})`);
     table.append(actorRow(id, view.selected === id, select, h('span', { class: 'member', title: member.id }, `↳ ${member.clientId}`), stateBadge(view.actors.get(id), member.state), assigned));
   }
+  const cut = [shownOf(group.members.length, group.membersTotal, 'members'), shownOf(group.lag.length, group.lagTotal, 'partitions')].filter(Boolean);
   const lag = h('table', { class: 'lag' }, h('tr', {}, h('th', {}, 'partition'), h('th', {}, 'committed'), h('th', {}, 'end'), h('th', {}, 'lag')));
   for (const entry of group.lag) {
     lag.append(h('tr', {}, h('td', {}, `${entry.topic}/${entry.partition}`), h('td', {}, String(entry.committedOffset)), h('td', {}, String(entry.endOffset)), h('td', { class: 'lag-value' }, String(entry.endOffset - entry.committedOffset))));
   }
-  return h('div', { class: 'group' }, table, group.lag.length ? lag : null);
+  return h('div', { class: 'group' }, table, group.lag.length ? lag : null, cut.length ? h('p', { class: 'more' }, `${cut.join(', ')}: the broker listed what fits in one answer`) : null);
+}
+
+/** "N of M <things> shown" for a list the broker cut; nothing for a whole one. */
+function shownOf(listed: number, total: number, things: string): string {
+  return listed < total ? `${listed} of ${total} ${things} shown` : '';
 }
 
 export function renderTransactions(table: HTMLElement, view: OverviewView, select: Select): void {
@@ -116,6 +123,11 @@ export function renderTransactions(table: HTMLElement, view: OverviewView, selec
 
 function firstTime(actor: ActorView): number {
   return actor.history[0]?.timeMs ?? actor.timeMs;
+}
+
+/** Said when the broker's inspect answer listed fewer actors than it has (it lists what fits in one frame). */
+export function actorsListedNote(listed: number, total: number): string {
+  return listed < total ? `showing ${listed} of ${total} actors: the broker listed the first that fit in one answer; others appear as they change` : '';
 }
 
 export function renderActors(container: HTMLElement, view: OverviewView, select: Select): void {

@@ -63,7 +63,7 @@ export const requestHandlers: RequestHandlers = {
   produce: produce,
   fetch: async (frame: FetchFrame, { topics, options }) => {
     const partition = topics.partition(frame.topic, frame.partition);
-    return partition.read(frame.offset, Math.min(frame.maxBytes, options.limits.maxFetchBytes));
+    return partition.read(frame.offset, Math.min(frame.maxBytes, options.limits.maxFetchBytes, fetchRoomBytes(options)));
   },
   joinGroup: async (frame, { groups }, context) => {
     const member = groups.join(frame, context.clientId, context);
@@ -125,6 +125,11 @@ export const requestHandlers: RequestHandlers = {
 /** The first of `items` that fit in an answer whose body, with their list empty (and totals widestInteger), is `emptyBody`. */
 function fitting<T>(items: T[], emptyBody: object, options: ResolvedBrokerOptions): T[] {
   return takeWithin(items, roomForLists(options.limits.maxFrameBytes, emptyBody, 1)).listed;
+}
+
+/** Record bytes a fetch answer carries within maxFrameBytes: maxFetchBytes may equal it (as by default), and the answer's other fields take a few dozen bytes more. */
+function fetchRoomBytes(options: ResolvedBrokerOptions): number {
+  return roomForLists(options.limits.maxFrameBytes, { records: new Uint8Array(0), startOffset: widestInteger, endOffset: widestInteger }, 1);
 }
 
 async function produce(frame: ProduceFrame, services: BrokerServices): Promise<ResultBodies['produce']> {

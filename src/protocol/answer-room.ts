@@ -11,7 +11,7 @@
  */
 import { encodeFrame } from './codec.js';
 
-/** An empty array's header is 1 byte, the largest (array 32) 5. */
+/** An empty array's header is 1 byte, the largest (array 32) 5; a byte string's grows less (bin 8 to bin 32: 2 to 5). */
 export const arrayHeaderGrowthBytes = 4;
 /** Stands for request ids and totals while the envelope is measured: the longest integer encoding (uint 64). */
 export const widestInteger = Number.MAX_SAFE_INTEGER;
@@ -21,8 +21,9 @@ export function encodedBytes(value: unknown): number {
 }
 
 /**
- * Bytes left for the items of `lists` lists in a result frame whose body,
- * with those lists empty, is `emptyBody` (totals in it set to widestInteger).
+ * Bytes left for the items of `lists` lists (arrays or byte strings) in a
+ * result frame whose body, with those lists empty, is `emptyBody` (totals
+ * and other growing integers in it set to widestInteger).
  */
 export function roomForLists(maxFrameBytes: number, emptyBody: object, lists: number): number {
   return maxFrameBytes - encodedBytes({ type: 'result', id: widestInteger, body: emptyBody }) - lists * arrayHeaderGrowthBytes;

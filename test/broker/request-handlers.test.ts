@@ -8,10 +8,12 @@ import { SimulatedClock } from 'xstate';
 import { startBroker, type Broker } from '../../src/broker/index.js';
 import { connect } from '../../src/client/index.js';
 import { partitionForKey } from '../../src/client/partitioner.js';
+import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
 import { RawClient, type ServerFrameSeen } from '../helpers/raw-client.js';
 import { tempDir } from '../../bench/lib/temp-dir.js';
 
-const limits = { maxFrameBytes: 16 * 1024, maxBatchBytes: 8 * 1024, maxFetchBytes: 8 * 1024 };
+// maxFetchBytes equal to maxFrameBytes, as in the defaults.
+const limits = { maxFrameBytes: 16 * 1024, maxBatchBytes: 8 * 1024, maxFetchBytes: 16 * 1024 };
 /** Topics, groups and producer groups with long names, more of them than a frame can list. */
 const nameCount = 80;
 const longName = (prefix: string, i: number) => `${prefix}${String(i).padStart(3, '0')}`.padEnd(240, 'x');
@@ -95,6 +97,21 @@ describe('listing answers on a broker holding more than one frame can list', () 
     } finally {
       watcher.close();
     }
+  });
+
+  it('fetch: whole batches up to what fits in one frame with the answer around them', async () => {
+    await admin.request({ type: 'createTopic', topic: 'fetched', partitions: 1 });
+    // Two batches of the largest size that two fit in maxFetchBytes: only the answer's envelope is over.
+    const batchBytes = limits.maxBatchBytes - 2;
+    const batchOf = (valueBytes: number) => encodeRecordBatch([{ value: new Uint8Array(valueBytes) }], { now: 1 });
+    let valueBytes = batchBytes;
+    while (batchOf(valueBytes).length > batchBytes) valueBytes--;
+    const batch = () => batchOf(valueBytes);
+    expect(batch().length).toBe(batchBytes);
+    for (let i = 0; i < 2; i++) expect((await answer({ type: 'produce', entries: [{ topic: 'fetched', partition: 0, batch: batch() }] })).results[0].baseOffset).toBe(i);
+    const body = await answer({ type: 'fetch', topic: 'fetched', partition: 0, offset: 0, maxBytes: limits.maxFetchBytes });
+    expect(body.records.length).toBe(batchBytes); // the second batch waits for the next fetch
+    expect((await answer({ type: 'fetch', topic: 'fetched', partition: 0, offset: 1, maxBytes: limits.maxFetchBytes })).records.length).toBe(batchBytes);
   });
 
   it('a producer spreads keys over every partition of a topic whose description was cut', async () => {

@@ -4,7 +4,9 @@
  * open. A bad frame is answered with an error frame; where the connection
  * cannot continue (undecodable frame, bad hello, text frame, oversized frame)
  * the machine moves to closing and the socket is closed with the close code
- * from the error table. Other connections are never affected.
+ * from the error table. Other connections are never affected. While more
+ * than maxUnsentBytes wait for the peer to read, its requests are held and
+ * its group members get no deliveries.
  */
 import { tell } from './actor-environment.js';
 import type { WebSocket } from 'ws';
@@ -45,6 +47,8 @@ export class ConnectionSession implements RequestContext {
    * most what ws had already received: one socket read, or one frame.
    */
   private readonly heldFrames: Array<{ data: Buffer; isBinary: boolean }> = [];
+  /** Called once the peer has read enough that this connection is no longer sendingBehind. */
+  private readonly caughtUpWaiters = new Set<() => void>();
 
   constructor(
     readonly connectionId: string,
@@ -70,6 +74,8 @@ export class ConnectionSession implements RequestContext {
     socket.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     socket.on('close', () => {
       tell(this.actor, { type: 'socket.closed' });
+      this.heldFrames.length = 0;
+      this.caughtUpWaiters.clear();
       this.unwatch();
       services.groups.connectionClosed(connectionId);
       services.transactions.connectionClosed(connectionId);
@@ -149,29 +155,43 @@ export class ConnectionSession implements RequestContext {
     return this.inFlightRequests === 0;
   }
 
-  private onMessage(data: Buffer, isBinary: boolean): void {
-    if (this.heldFrames.length === 0 && this.socket.bufferedAmount <= this.services.options.limits.maxUnsentBytes) return this.onFrame(data, isBinary);
-    this.heldFrames.push({ data, isBinary });
-    if (this.heldFrames.length === 1) this.holdUntilRead();
+  /** More than maxUnsentBytes of answers and pushes wait for the peer to read. */
+  get sendingBehind(): boolean {
+    return this.socket.bufferedAmount > this.services.options.limits.maxUnsentBytes;
   }
 
-  /** Stops reading the peer's requests until what waits to be sent to it is back under maxUnsentBytes. */
-  private holdUntilRead(): void {
-    this.socket.pause();
-    const recheck = (): void => {
-      if (this.socket.readyState !== this.socket.OPEN) {
-        this.heldFrames.length = 0;
-        return;
-      }
-      while (this.heldFrames.length > 0 && this.socket.bufferedAmount <= this.services.options.limits.maxUnsentBytes) {
-        const { data, isBinary } = this.heldFrames.shift()!;
-        this.onFrame(data, isBinary);
-      }
-      if (this.heldFrames.length > 0) return void setTimeout(recheck, drainRecheckMs);
-      this.socket.resume();
-    };
-    setTimeout(recheck, drainRecheckMs);
+  /** Polls: ws has no public event for its buffered amount going down. */
+  whenCaughtUp(wake: () => void): void {
+    this.caughtUpWaiters.add(wake);
+    if (this.caughtUpWaiters.size === 1) setTimeout(() => this.checkCaughtUp(), drainRecheckMs);
   }
+
+  private checkCaughtUp(): void {
+    if (this.socket.readyState !== this.socket.OPEN) return this.caughtUpWaiters.clear();
+    if (this.sendingBehind) return void setTimeout(() => this.checkCaughtUp(), drainRecheckMs);
+    const waiters = [...this.caughtUpWaiters];
+    this.caughtUpWaiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.heldFrames.length === 0 && !this.sendingBehind) return this.onFrame(data, isBinary);
+    this.heldFrames.push({ data, isBinary });
+    if (this.heldFrames.length > 1) return;
+    // Stops reading the peer's requests until what waits to be sent to it is back under maxUnsentBytes.
+    this.socket.pause();
+    this.whenCaughtUp(this.handleHeldFrames);
+  }
+
+  /** Handles held frames in order while the peer keeps up; reads again once none are left. */
+  private readonly handleHeldFrames = (): void => {
+    while (this.heldFrames.length > 0 && !this.sendingBehind) {
+      const { data, isBinary } = this.heldFrames.shift()!;
+      this.onFrame(data, isBinary);
+    }
+    if (this.heldFrames.length > 0) return this.whenCaughtUp(this.handleHeldFrames);
+    this.socket.resume();
+  };
 
   private onFrame(data: Buffer, isBinary: boolean): void {
     const state = this.actor.getSnapshot().value;

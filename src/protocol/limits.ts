@@ -18,8 +18,9 @@ export interface BrokerLimits {
   maxInFlightRequests: number;
   /**
    * Answers and pushes a connection may leave unread before the broker stops
-   * reading its requests (until it reads again): a 20-byte fetch or inspect
-   * can be answered with megabytes, so a peer that sends without reading
+   * reading its requests and delivering to its group members (until it
+   * reads again): a 20-byte fetch or inspect can be answered with megabytes,
+   * and each member's window may be 64 MiB, so a peer that does not read
    * would otherwise make the broker buffer without bound.
    */
   maxUnsentBytes: number;

@@ -22,6 +22,10 @@ export interface MemberSettings {
 export interface MemberConnection {
   readonly connectionId: string;
   push(frame: PushFrame): void;
+  /** More than maxUnsentBytes wait for the peer to read: deliveries wait, as its requests do. */
+  readonly sendingBehind: boolean;
+  /** Calls `wake` once, when the connection is no longer sendingBehind (never if it closes first). */
+  whenCaughtUp(wake: () => void): void;
 }
 
 export class GroupMember {
@@ -50,6 +54,8 @@ export class GroupMember {
   /** Messages of the window each waiting partition claimed (see claim). */
   private readonly claims = new Map<object, number>();
   private readonly creditWaiters = new Set<() => void>();
+  /** One function per member, so the connection's set of waiters holds each member once. */
+  private readonly wakeOnCatchUp = (): void => this.wakeIfCredit();
 
   constructor(
     readonly group: string,
@@ -81,7 +87,9 @@ export class GroupMember {
     return this.inFlightMessages;
   }
 
+  /** None while the connection is behind in reading: a window (up to 64 MiB per member) pushed into an unread socket would sit in broker memory. */
   get creditMessages(): number {
+    if (this.connection.sendingBehind) return 0;
     return Math.max(0, this.settings.maxInFlightMessages - this.inFlightMessages - this.reservedMessages);
   }
 
@@ -95,13 +103,14 @@ export class GroupMember {
   }
 
   /**
-   * Calls `wake` once, the next time this member's window has room: a
-   * partition cursor that stopped for lack of this member's credit. The
-   * window is shared by all of the member's partitions, so acks on one
-   * partition must restart the others.
+   * Calls `wake` once, the next time this member's window has room and its
+   * connection is not behind in reading: a partition cursor that stopped
+   * for lack of this member's credit. The window is shared by all of the
+   * member's partitions, so acks on one partition must restart the others.
    */
   whenCredit(wake: () => void): void {
     this.creditWaiters.add(wake);
+    if (this.connection.sendingBehind) this.connection.whenCaughtUp(this.wakeOnCatchUp);
   }
 
   /**
@@ -165,7 +174,9 @@ export class GroupMember {
 
   /** Wakes the partitions waiting for this member's credit, if it has some. */
   wakeIfCredit(): void {
-    if (this.creditWaiters.size === 0 || !this.hasCredit) return;
+    if (this.creditWaiters.size === 0) return;
+    if (this.connection.sendingBehind) return this.connection.whenCaughtUp(this.wakeOnCatchUp);
+    if (!this.hasCredit) return;
     const waiters = [...this.creditWaiters];
     this.creditWaiters.clear();
     for (const wake of waiters) wake();

@@ -58,7 +58,7 @@ export class ConnectionSession implements RequestContext {
   ) {
     const machine = connectionMachine.provide({
       actions: {
-        closeSocket: ({ context }) => this.socket.close(context.closeCode ?? 1000, (context.closeReason ?? '').slice(0, 120)),
+        closeSocket: ({ context }) => this.closeSocket(context.closeCode ?? 1000, (context.closeReason ?? '').slice(0, 120)),
         terminateSocket: () => this.socket.terminate(),
       },
     });
@@ -174,7 +174,19 @@ export class ConnectionSession implements RequestContext {
     for (const wake of waiters) wake();
   }
 
+  /**
+   * Held frames are not served any more, and reading goes on: the peer's
+   * close frame comes behind them, and a paused socket would end the
+   * handshake only at the close timeout.
+   */
+  private closeSocket(code: number, reason: string): void {
+    this.heldFrames.length = 0;
+    this.socket.resume();
+    this.socket.close(code, reason);
+  }
+
   private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.socket.readyState !== this.socket.OPEN) return; // closing: nothing more is served
     if (this.heldFrames.length === 0 && !this.sendingBehind) return this.onFrame(data, isBinary);
     this.heldFrames.push({ data, isBinary });
     if (this.heldFrames.length > 1) return;

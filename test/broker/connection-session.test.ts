@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
 import { startBroker, type Broker } from '../../src/broker/index.js';
 import { encodeFrame } from '../../src/protocol/codec.js';
 import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
@@ -99,6 +100,33 @@ describe('a connection that does not read its answers', () => {
       expect(answers.every((answer) => answer.type === 'result' && answer.body.records.length > 1_000_000)).toBe(true);
     } finally {
       client.close();
+      await broker.close();
+      await dir.remove();
+    }
+  }, 30_000);
+
+  it('ends the close handshake of a connection whose requests are held at shutdown as soon as it reads again, not at the close timeout', async () => {
+    const dir = await tempDir();
+    // Simulated timers: the close timeout that would terminate the socket never fires.
+    const broker = await startBroker({ port: 0, dataDir: dir.path, logLevel: 'silent', timers: new SimulatedClock(), limits: { maxUnsentBytes: 1 << 20 } });
+    const client = await RawClient.greeted(broker.url);
+    try {
+      await client.request({ type: 'createTopic', topic: 'big', partitions: 1 });
+      const batch = encodeRecordBatch(Array.from({ length: 1_000 }, () => ({ value: 'x'.repeat(1_000) })), { now: 1_000 });
+      await client.request({ type: 'produce', entries: [{ topic: 'big', partition: 0, batch }] });
+      client.socket.pause();
+      for (let id = 1_000; id < 1_016; id++) client.send({ type: 'fetch', id, topic: 'big', partition: 0, offset: 0, maxBytes: 2 << 20 });
+      await sleep(500);
+      client.send({ type: 'createTopic', id: 2_000, topic: 'held', partitions: 1 });
+      await sleep(200);
+      expect(broker.topics.get('held')).toBeUndefined();
+      await broker.close();
+      client.socket.resume();
+      const closeCode = await Promise.race([client.closed, sleep(3_000).then(() => 'still open')]);
+      expect(closeCode).toBe(1001);
+      expect(client.frames).toContainEqual(expect.objectContaining({ type: 'error', code: 'SHUTTING_DOWN' }));
+    } finally {
+      client.socket.terminate();
       await broker.close();
       await dir.remove();
     }

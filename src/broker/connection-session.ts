@@ -16,7 +16,7 @@ import { decodeFrame, encodeFrame, encodeHeadBefore } from '../protocol/codec.js
 import { roomForLists, widestInteger } from '../protocol/answer-room.js';
 import { ActorMqError, errorTable, type ErrorCode } from '../protocol/errors.js';
 import type { ErrorFrame, HelloFrame, RequestFrame, WelcomeBody } from '../protocol/frames.js';
-import { protocolVersion } from '../protocol/limits.js';
+import { protocolVersion, type BrokerLimits } from '../protocol/limits.js';
 import { validateFrame } from '../protocol/validate-frame.js';
 import { WriteCoalescer } from '../protocol/write-coalescing.js';
 import type { Logger } from '../logger.js';
@@ -34,6 +34,8 @@ const drainRecheckMs = 10;
 export class ConnectionSession implements RequestContext {
   readonly actor: Actor<typeof connectionMachine>;
   private inFlightRequests = 0;
+  /** The most bytes the answers of the requests in flight may still add to what waits to be sent (see answerBytesBound). */
+  private answerBytesReserved = 0;
   private stopWatching: (() => void) | undefined;
   /** Latest unsent view per live actor: a slow inspector sees fewer intermediate states, never unbounded memory. */
   private readonly pendingViews = new Map<string, ActorView>();
@@ -49,6 +51,7 @@ export class ConnectionSession implements RequestContext {
   private readonly heldFrames: Array<{ data: Buffer; isBinary: boolean }> = [];
   /** Called once the peer has read enough that this connection is no longer sendingBehind. */
   private readonly caughtUpWaiters = new Set<() => void>();
+  private drainPoll: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly connectionId: string,
@@ -76,6 +79,7 @@ export class ConnectionSession implements RequestContext {
       tell(this.actor, { type: 'socket.closed' });
       this.heldFrames.length = 0;
       this.caughtUpWaiters.clear();
+      clearTimeout(this.drainPoll);
       this.unwatch();
       services.groups.connectionClosed(connectionId);
       services.transactions.connectionClosed(connectionId);
@@ -155,20 +159,30 @@ export class ConnectionSession implements RequestContext {
     return this.inFlightRequests === 0;
   }
 
-  /** More than maxUnsentBytes of answers and pushes wait for the peer to read. */
+  /**
+   * More than maxUnsentBytes of answers and pushes wait for the peer to read,
+   * counting the answers still to come at their largest: requests read
+   * together are all started before any of them is answered.
+   */
   get sendingBehind(): boolean {
-    return this.socket.bufferedAmount > this.services.options.limits.maxUnsentBytes;
+    return this.socket.bufferedAmount + this.answerBytesReserved > this.services.options.limits.maxUnsentBytes;
   }
 
-  /** Polls: ws has no public event for its buffered amount going down. */
+  /** Polls the peer's reading: ws has no public event for its buffered amount going down. */
   whenCaughtUp(wake: () => void): void {
     this.caughtUpWaiters.add(wake);
-    if (this.caughtUpWaiters.size === 1) setTimeout(() => this.checkCaughtUp(), drainRecheckMs);
+    this.drainPoll ??= setTimeout(() => this.checkCaughtUp(), drainRecheckMs);
   }
 
   private checkCaughtUp(): void {
+    this.drainPoll = undefined;
     if (this.socket.readyState !== this.socket.OPEN) return this.caughtUpWaiters.clear();
-    if (this.sendingBehind) return void setTimeout(() => this.checkCaughtUp(), drainRecheckMs);
+    if (this.caughtUpWaiters.size > 0 && this.sendingBehind) this.drainPoll = setTimeout(() => this.checkCaughtUp(), drainRecheckMs);
+    else this.wakeIfCaughtUp();
+  }
+
+  private wakeIfCaughtUp(): void {
+    if (this.caughtUpWaiters.size === 0 || this.sendingBehind || this.socket.readyState !== this.socket.OPEN) return;
     const waiters = [...this.caughtUpWaiters];
     this.caughtUpWaiters.clear();
     for (const wake of waiters) wake();
@@ -260,6 +274,8 @@ export class ConnectionSession implements RequestContext {
       return this.sendError(frame.id, 'TOO_MANY_REQUESTS', `more than maxInFlightRequests ${this.services.options.limits.maxInFlightRequests} unanswered`);
     }
     this.inFlightRequests++;
+    const answerBytes = answerBytesBound(frame, this.services.options.limits);
+    this.answerBytesReserved += answerBytes;
     const handler = requestHandlers[frame.type] as (f: RequestFrame, s: BrokerServices, c: RequestContext) => Promise<unknown>;
     let answer: Promise<unknown>;
     try {
@@ -270,7 +286,11 @@ export class ConnectionSession implements RequestContext {
     answer.then(
       (body) => this.send({ type: 'result', id: frame.id, body }),
       (error: unknown) => this.answerFailure(frame, error),
-    ).finally(() => this.inFlightRequests--);
+    ).finally(() => {
+      this.inFlightRequests--;
+      this.answerBytesReserved -= answerBytes;
+      if (answerBytes > 0) this.wakeIfCaughtUp(); // the answer is out: held frames need not wait for the next poll
+    });
   }
 
   private answerFailure(frame: RequestFrame, error: unknown): void {
@@ -306,6 +326,23 @@ export class ConnectionSession implements RequestContext {
     // One message in two fragments: the records go out as they were read, without a copy into a frame buffer.
     this.socket.send(encodeHeadBefore(frame), { binary: true, fin: false });
     this.socket.send(frame.records, { binary: true, fin: true });
+  }
+}
+
+/**
+ * The most bytes a request's answer may take, for the requests answered
+ * with far more than they carry (the others: 0): a fetch up to its maxBytes,
+ * but at least one whole batch; lists and descriptions grow with the
+ * broker's state and are cut to fit one frame.
+ */
+function answerBytesBound(frame: RequestFrame, limits: BrokerLimits): number {
+  switch (frame.type) {
+    case 'fetch':
+      return Math.max(Math.min(frame.maxBytes, limits.maxFetchBytes), limits.maxBatchBytes);
+    case 'inspect': case 'listTopics': case 'describeTopic': case 'listGroups': case 'describeGroup': case 'listTransactions':
+      return limits.maxFrameBytes;
+    default:
+      return 0;
   }
 }
 

@@ -21,7 +21,8 @@ export interface BrokerLimits {
    * reading its requests and delivering to its group members (until it
    * reads again): a 20-byte fetch or inspect can be answered with megabytes,
    * and each member's window may be 64 MiB, so a peer that does not read
-   * would otherwise make the broker buffer without bound.
+   * would otherwise make the broker buffer without bound. Answers of the
+   * requests in flight count at their largest (a fetch: its maxBytes).
    */
   maxUnsentBytes: number;
   /** Topics on one broker. */

@@ -105,6 +105,38 @@ describe('a connection that does not read its answers', () => {
     }
   }, 30_000);
 
+  it('serves no more of a burst of fetches sent at once than maxUnsentBytes of answers allow before it reads', async () => {
+    const dir = await tempDir();
+    const broker = await startBroker({ port: 0, dataDir: dir.path, logLevel: 'silent', limits: { maxUnsentBytes: 1 << 20 } });
+    const client = await RawClient.greeted(broker.url);
+    const producer = await RawClient.greeted(broker.url, 'producer');
+    try {
+      await client.request({ type: 'createTopic', topic: 'big', partitions: 1 });
+      const batch = encodeRecordBatch(Array.from({ length: 1_000 }, () => ({ value: 'x'.repeat(1_000) })), { now: 1_000 });
+      const produce = { type: 'produce', entries: [{ topic: 'big', partition: 0, batch }] };
+      expect(await client.request(produce)).toMatchObject({ type: 'result' });
+      // 20-byte requests read together, before any answer exists; maxBytes 1, yet each is answered with the whole 1 MB batch.
+      client.socket.pause();
+      const fetchIds = Array.from({ length: 48 }, (_, index) => 1_000 + index);
+      for (const id of fetchIds) client.send({ type: 'fetch', id, topic: 'big', partition: 0, offset: 0, maxBytes: 1 });
+      await sleep(1_000);
+      // A fetch served after this second batch is appended answers with endOffset 2,000.
+      expect(await producer.request(produce)).toMatchObject({ type: 'result' });
+      client.socket.resume();
+      const answers = await Promise.all(fetchIds.map((id) => client.waitFor((f) => f.id === id, 20_000)));
+      expect(answers.every((answer) => answer.type === 'result' && answer.body.records.length === batch.length)).toBe(true);
+      const servedWhileNotReading = answers.filter((answer) => answer.body.endOffset === 1_000).length;
+      // The first answers and what loopback's kernel buffers take in (a few MB), not all 48 MB.
+      expect(servedWhileNotReading).toBeGreaterThan(0);
+      expect(servedWhileNotReading).toBeLessThan(fetchIds.length / 2);
+    } finally {
+      client.close();
+      producer.close();
+      await broker.close();
+      await dir.remove();
+    }
+  }, 30_000);
+
   it('ends the close handshake of a connection whose requests are held at shutdown as soon as it reads again, not at the close timeout', async () => {
     const dir = await tempDir();
     // Simulated timers: the close timeout that would terminate the socket never fires.

@@ -137,6 +137,49 @@ describe('a connection that does not read its answers', () => {
     }
   }, 30_000);
 
+  it('releases the held requests, timers, inspection stream and group membership of a connection that vanishes while it is behind', async () => {
+    const dir = await tempDir();
+    const broker = await startBroker({ port: 0, dataDir: dir.path, logLevel: 'silent', limits: { maxUnsentBytes: 1 << 20 } });
+    const admin = await RawClient.greeted(broker.url, 'admin');
+    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+    try {
+      await admin.request({ type: 'createTopic', topic: 'big', partitions: 1 });
+      const batch = encodeRecordBatch(Array.from({ length: 1_000 }, () => ({ value: 'x'.repeat(1_000) })), { now: 1_000 });
+      await admin.request({ type: 'produce', entries: [{ topic: 'big', partition: 0, batch }] });
+      const timersBefore = timers();
+      const client = await RawClient.greeted(broker.url, 'vanishing');
+      await client.request({ type: 'inspect', kinds: ['connection'] });
+      await client.request({
+        type: 'joinGroup', group: 'audit', topics: ['big'], ordering: 'partition', from: 'latest', retryBackoffMs: [0],
+        maxDeliveries: 16, sessionTimeoutMs: 3_600_000, maxInFlightMessages: 100, maxInFlightBytes: 1 << 20,
+      });
+      client.socket.pause();
+      for (let id = 1_000; id < 1_016; id++) client.send({ type: 'fetch', id, topic: 'big', partition: 0, offset: 0, maxBytes: 2 << 20 });
+      await sleep(500);
+      client.send({ type: 'createTopic', id: 2_000, topic: 'held', partitions: 1 });
+      for (let index = 0; index < 3; index++) {
+        const short = await RawClient.greeted(broker.url, 'short'); // inspection updates that wait for the stalled watcher
+        short.close();
+        await short.closed;
+      }
+      await sleep(200);
+      expect(broker.topics.get('held')).toBeUndefined();
+      client.socket.terminate();
+      await client.closed;
+      const deadline = Date.now() + 2_000;
+      while (timers() > timersBefore && Date.now() < deadline) await sleep(20);
+      expect(timers()).toBeLessThanOrEqual(timersBefore);
+      expect((await admin.request({ type: 'describeGroup', group: 'audit' })).body.members).toEqual([]);
+      const views = broker.inspector.list({ kinds: ['connection'] }).filter((view) => view.context.clientId === 'vanishing');
+      expect(views.map((view) => view.status)).toEqual(['done']);
+      expect(broker.topics.get('held')).toBeUndefined();
+    } finally {
+      admin.close();
+      await broker.close();
+      await dir.remove();
+    }
+  }, 30_000);
+
   it('ends the close handshake of a connection whose requests are held at shutdown as soon as it reads again, not at the close timeout', async () => {
     const dir = await tempDir();
     // Simulated timers: the close timeout that would terminate the socket never fires.

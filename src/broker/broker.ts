@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdir } from 'node:fs/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { encodeFrame } from '../protocol/codec.js';
+import { brokerDeliverBounds } from '../protocol/limits.js';
 import { createLogger, type Logger } from '../logger.js';
 import { ConnectionSession } from './connection-session.js';
 import { defaultGroupLimits, GroupRegistry } from './groups/group-registry.js';
@@ -52,7 +53,7 @@ export async function startBroker(options: BrokerOptions & { transactionFaults?:
     const topics = new TopicRegistry(metadata, resolved, logger, descriptorCache, environment);
     await topics.start();
     const offsets = await OffsetStore.open(resolved.dataDir, resolved.clock, logger, descriptorCache, resolved.topicDefaults.segmentBytes);
-    const groups = new GroupRegistry(topics, offsets, defaultGroupLimits, resolved.clock, logger, environment, resolved.groupAssignment);
+    const groups = new GroupRegistry(topics, offsets, defaultGroupLimits, brokerDeliverBounds(resolved.limits), resolved.clock, logger, environment, resolved.groupAssignment);
     const transactions = await TransactionManager.start({ topics, metadata, options: resolved, environment, descriptorCache, logger, faults: options.transactionFaults });
     return await serve({ topics, groups, inspector, environment, metadata, options: resolved, transactions }, logger, unlock);
   } catch (error) {

@@ -3,6 +3,8 @@
  * Limits are checked at the earliest point: frame size before decoding,
  * batch header before the CRC, counts before allocation.
  */
+import { deliverBounds, deliverHeadBytes, rangeBytesPerOffset, type DeliverBounds } from './frame-bounds.js';
+
 export interface BrokerLimits {
   /** Largest WebSocket message accepted; checked by ws before it buffers the payload. */
   maxFrameBytes: number;
@@ -76,9 +78,17 @@ export const defaultBrokerLimits: BrokerLimits = {
 };
 
 export function assertLimitsConsistent(limits: BrokerLimits): void {
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`limit ${name} must be a positive integer, got ${value}`);
+  }
   // A batch travels inside one frame, so a frame must be able to hold a batch.
   if (limits.maxBatchBytes >= limits.maxFrameBytes) {
     throw new RangeError(`maxBatchBytes (${limits.maxBatchBytes}) must be below maxFrameBytes (${limits.maxFrameBytes})`);
+  }
+  // A deliver frame carries a batch beside group, member id and topic names and at least one range.
+  const deliverHeadroomBytes = longestDeliverHeadBytes(limits.maxNameLength) + rangeBytesPerOffset;
+  if (brokerDeliverBounds(limits).maxRangedOffsets < 1) {
+    throw new RangeError(`maxFrameBytes (${limits.maxFrameBytes}) must exceed maxBatchBytes (${limits.maxBatchBytes}) by at least ${deliverHeadroomBytes} bytes: a deliver frame carries a batch and its names and ranges`);
   }
   if (limits.maxFetchBytes > limits.maxFrameBytes) {
     throw new RangeError(`maxFetchBytes (${limits.maxFetchBytes}) must not exceed maxFrameBytes (${limits.maxFrameBytes})`);
@@ -86,9 +96,21 @@ export function assertLimitsConsistent(limits: BrokerLimits): void {
   if (limits.maxPartitionsPerTopic > limits.maxPartitions) {
     throw new RangeError('maxPartitionsPerTopic must not exceed maxPartitions');
   }
-  for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`limit ${name} must be a positive integer, got ${value}`);
-  }
+}
+
+/** Consumer group names: `<group>.dlq` must itself be a topic name of Kafka's 249 characters. */
+export const maxGroupNameLength = 245;
+/** Member ids are the group name, "-" and 8 hex digits. */
+export const maxMemberIdLength = maxGroupNameLength + 9;
+
+/** A deliver frame's head with the longest names: topics of maxNameLength, groups of maxGroupNameLength (names are ASCII). */
+function longestDeliverHeadBytes(maxNameLength: number): number {
+  return deliverHeadBytes('g'.repeat(maxGroupNameLength), 'm'.repeat(maxMemberIdLength), 't'.repeat(maxNameLength));
+}
+
+/** What one delivery reads and how many offsets its frame names, so that every deliver frame fits in maxFrameBytes. */
+export function brokerDeliverBounds(limits: Pick<BrokerLimits, 'maxFrameBytes' | 'maxBatchBytes' | 'maxNameLength'>): DeliverBounds {
+  return deliverBounds(limits.maxFrameBytes, limits.maxBatchBytes, longestDeliverHeadBytes(limits.maxNameLength));
 }
 
 /** Protocol version spoken by this build; hello frames carry it. */

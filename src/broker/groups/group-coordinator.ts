@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createActor, type Actor } from 'xstate';
 import { groupMachine } from '../../../machines/group.machine.js';
 import { ActorMqError } from '../../protocol/errors.js';
+import type { DeliverBounds } from '../../protocol/frame-bounds.js';
 import type { DescribeGroupBody, Ordering, StartFrom, TopicPartition } from '../../protocol/frames.js';
 import { tell, type ActorEnvironment } from '../actor-environment.js';
 import type { Logger } from '../../logger.js';
@@ -26,6 +27,7 @@ export interface GroupDeps {
   logger: Logger;
   strategy: AssignmentStrategy;
   environment: ActorEnvironment;
+  deliverBounds: DeliverBounds;
   deadLetter(group: string, entry: DeadLetter): Promise<void>;
 }
 
@@ -67,6 +69,7 @@ export class GroupCoordinator {
     for (const topic of topics) if (!this.deps.topics.get(topic)) throw new ActorMqError('UNKNOWN_TOPIC', `topic ${JSON.stringify(topic)} does not exist`);
     if (!this.subscription) this.subscribe([...topics].sort(), settings.ordering);
     this.openCursors(from);
+    // maxMemberIdLength (limits.ts) counts on this form, to bound deliver frames.
     // Unique across restarts too: a client must never mistake a new membership for its old one.
     const member = new GroupMember(this.name, `${this.name}-${randomUUID().slice(0, 8)}`, clientId, settings, connection, this.deps.environment.timers);
     this.members.set(member.id, member);
@@ -192,6 +195,7 @@ export class GroupCoordinator {
         this.cursors.set(key, new PartitionCursor(this.name, this.subscription!.ordering, partition, start, {
           clock: this.deps.clock,
           timers: this.deps.environment.timers,
+          deliverBounds: this.deps.deliverBounds,
           logger: this.deps.logger,
           // Only members told this partition is theirs: a client drops deliveries for partitions it was not assigned.
           keyMembers: () => [...this.members.values()].filter((m) => m.live && m.isAssigned(key)),

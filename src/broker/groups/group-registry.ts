@@ -4,8 +4,9 @@
  * memberships when it closes.
  */
 import { ActorMqError } from '../../protocol/errors.js';
+import type { DeliverBounds } from '../../protocol/frame-bounds.js';
 import type { DescribeGroupBody, GroupState, JoinGroupFrame, ListGroupsBody } from '../../protocol/frames.js';
-import { topicNamePattern } from '../../protocol/limits.js';
+import { maxGroupNameLength, topicNamePattern } from '../../protocol/limits.js';
 import { encodeRecordBatch, readBatchHeader } from '../../protocol/record-batch.js';
 import type { ActorEnvironment } from '../actor-environment.js';
 import type { Logger } from '../../logger.js';
@@ -43,8 +44,6 @@ export const defaultGroupLimits: GroupLimits = {
   maxBackoffMs: 24 * 3_600_000,
 };
 
-/** `<group>.dlq` must itself be a valid topic name. */
-const maxGroupNameLength = 245;
 const orderings = new Set(['partition', 'key', 'none']);
 
 export class GroupRegistry {
@@ -56,6 +55,7 @@ export class GroupRegistry {
     private readonly topics: TopicRegistry,
     readonly offsets: OffsetStore,
     private readonly limits: GroupLimits,
+    private readonly deliverBounds: DeliverBounds,
     private readonly clock: () => number,
     private readonly logger: Logger,
     private readonly environment: ActorEnvironment,
@@ -102,6 +102,7 @@ export class GroupRegistry {
   private createGroup(name: string): GroupCoordinator {
     return new GroupCoordinator(name, {
       topics: this.topics, offsets: this.offsets, clock: this.clock, logger: this.logger, strategy: this.strategy, environment: this.environment,
+      deliverBounds: this.deliverBounds,
       deadLetter: (group, entry) => this.deadLetter(group, entry),
     });
   }

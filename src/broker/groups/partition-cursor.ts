@@ -8,6 +8,7 @@
  */
 import { ActorMqError } from '../../protocol/errors.js';
 import type { Ordering } from '../../protocol/frames.js';
+import type { DeliverBounds } from '../../protocol/frame-bounds.js';
 import { batchSizeAt, readBatchHeader, visitRecords, type DecodedRecord, type RecordVisitor } from '../../protocol/record-batch.js';
 import type { Logger } from '../../logger.js';
 import type { PartitionActor } from '../partition-actor.js';
@@ -17,8 +18,6 @@ import type { Clock } from '../actor-environment.js';
 
 /** Wait before retrying a dead-letter append that failed (e.g. its partition still recovering). */
 const deadLetterRetryMs = 1_000;
-/** Largest records payload of one deliver frame. */
-const maxDeliverBytes = 1024 * 1024;
 /** A read sized from the message credit asks for this much more than the estimate (batch boundaries, size spread). */
 const readHeadroom = 1.25;
 
@@ -28,6 +27,8 @@ export interface CursorDeps {
   clock: () => number;
   /** Schedules redeliveries and dead-letter retries (the broker's timers: tests pass a SimulatedClock). */
   timers: Clock;
+  /** What one delivery reads and how many offsets its frame names: every deliver frame fits in maxFrameBytes. */
+  deliverBounds: DeliverBounds;
   logger: Logger;
   /** Live members of the group in a stable order (key mode routing). */
   keyMembers(): GroupMember[];
@@ -224,14 +225,15 @@ export class PartitionCursor {
         continue;
       }
       const deliveryCount = this.ledger.waiting.get(first)!.deliveryCount;
-      // Waiting offsets may be sparse: read through the last one this member's credit could take.
-      const lastWanted = waiting[Math.min(waiting.length, index + member.creditMessages) - 1]!;
+      // Waiting offsets may be sparse: read through the last one this member's credit (and the frame's ranges) could take.
+      const lastWanted = waiting[Math.min(waiting.length, index + member.creditMessages, index + this.deps.deliverBounds.maxRangedOffsets) - 1]!;
       const records = await this.readFor(member, first, lastWanted - first + 1);
       if (!this.ledger.waiting.has(first) || !member.hasCredit || (this.ordering !== 'key' && this.owner !== member)) return true; // changed while reading: look again
       const lastRead = lastOffsetOf(records);
+      const maxOffsets = Math.min(member.creditMessages, this.deps.deliverBounds.maxRangedOffsets);
       const offsets: number[] = [];
       for (const offset of waiting.slice(index)) {
-        if (offset > lastRead || offsets.length >= member.creditMessages) break;
+        if (offset > lastRead || offsets.length >= maxOffsets) break;
         const entry = this.ledger.waiting.get(offset);
         if (!entry) continue; // redelivered or settled while reading
         const offsetKey = this.keyOfOffset.get(offset);
@@ -362,8 +364,10 @@ export class PartitionCursor {
       for (const member of members) member.whenCredit(this.wake);
       return false;
     }
-    const { records } = await this.partition.read(from, maxDeliverBytes);
+    const { records } = await this.partition.read(from, this.deps.deliverBounds.readMaxBytes);
     if (this.ledger.next !== from || records.length === 0) return true;
+    // Each member's ranges may name every offset of the frame alone.
+    const until = Math.min(endOffset, from + this.deps.deliverBounds.maxRangedOffsets);
     const owners: string[] = [];
     const planned = new Map<GroupMember, number[]>();
     // A key with an earlier message waiting for its redelivery: its later ones wait too (and so, since first
@@ -375,7 +379,7 @@ export class PartitionCursor {
     }
     for (const record of decodeAll(records)) {
       if (record.offset < from) continue;
-      if (record.offset >= endOffset) break;
+      if (record.offset >= until) break;
       const key = keyString(record.key);
       if (key !== undefined && waitingKeys.has(key)) break;
       const member = this.targetFor(key);
@@ -405,12 +409,12 @@ export class PartitionCursor {
   /**
    * Reads from `offset` about as many bytes as `messages` records take (from
    * the last read's bytes per record), within the member's byte credit and
-   * maxDeliverBytes. A consumer behind the log would otherwise read a whole
+   * the delivery bounds. A consumer behind the log would otherwise read a whole
    * megabyte per delivery to send the few thousand messages its credit
    * allows, and copy and collect the rest for nothing.
    */
   private async readFor(member: GroupMember, offset: number, messages: number): Promise<Uint8Array> {
-    let maxBytes = Math.min(maxDeliverBytes, Math.max(member.creditBytes, 1));
+    let maxBytes = Math.min(this.deps.deliverBounds.readMaxBytes, Math.max(member.creditBytes, 1));
     if (this.bytesPerRecord > 0) maxBytes = Math.min(maxBytes, Math.ceil(messages * this.bytesPerRecord * readHeadroom));
     const { records } = await this.partition.read(offset, maxBytes);
     if (records.length > 0) {

@@ -53,7 +53,7 @@ export async function startBroker(options: BrokerOptions & { transactionFaults?:
     const topics = new TopicRegistry(metadata, resolved, logger, descriptorCache, environment);
     await topics.start();
     const offsets = await OffsetStore.open(resolved.dataDir, resolved.clock, logger, descriptorCache, resolved.topicDefaults.segmentBytes);
-    const groups = new GroupRegistry(topics, offsets, defaultGroupLimits, brokerDeliverBounds(resolved.limits), resolved.clock, logger, environment, resolved.groupAssignment);
+    const groups = new GroupRegistry(topics, offsets, defaultGroupLimits, brokerDeliverBounds(resolved.limits), resolved.limits.maxFrameBytes, resolved.clock, logger, environment, resolved.groupAssignment);
     const transactions = await TransactionManager.start({ topics, metadata, options: resolved, environment, descriptorCache, logger, faults: options.transactionFaults });
     return await serve({ topics, groups, inspector, environment, metadata, options: resolved, transactions }, logger, unlock);
   } catch (error) {

@@ -12,7 +12,7 @@
  * knows the member (its session expired).
  */
 import { ActorMqError, ConnectionClosedError } from '../protocol/errors.js';
-import type { DeliverFrame, ForgetFrame, PushFrame, TopicPartition } from '../protocol/frames.js';
+import type { AssignmentFrame, DeliverFrame, ForgetFrame, PushFrame, TopicPartition } from '../protocol/frames.js';
 import { AckBatcher, PendingAcks } from './ack-batcher.js';
 import { backoffMs } from './backoff.js';
 import type { Connection } from './connection.js';
@@ -221,7 +221,7 @@ export class Consumer {
   }
 
   private onPush(frame: PushFrame): void {
-    if (frame.type === 'assignment') this.onAssignment(frame.partitions);
+    if (frame.type === 'assignment') this.onAssignment(assignedPartitions(frame));
     else if (frame.type === 'forget') this.onForget(frame);
     else this.onDeliver(frame);
   }
@@ -314,4 +314,11 @@ function newWork(topic: string, partition: number): PartitionWork {
 
 function partitionKey(tp: TopicPartition): string {
   return `${tp.topic}/${tp.partition}`;
+}
+
+/** The partitions an assignment push gives: those listed and every partition of the topics it names whole (key ordering). */
+function assignedPartitions(frame: AssignmentFrame): TopicPartition[] {
+  const partitions = [...frame.partitions];
+  for (const { name, partitions: count } of frame.topics) for (let partition = 0; partition < count; partition++) partitions.push({ topic: name, partition });
+  return partitions;
 }

@@ -55,11 +55,13 @@ function checkDeliver(frame: Record<string, unknown>): DeliverFrame {
 }
 
 function checkAssignment(frame: Record<string, unknown>): AssignmentFrame {
-  const { group, memberId, generation, partitions } = frame;
+  const { group, memberId, generation, partitions, topics } = frame;
   const isTopicPartition = (tp: unknown): boolean => typeof (tp as { topic?: unknown })?.topic === 'string' && isUint((tp as { partition?: unknown }).partition);
+  const isWholeTopic = (topic: unknown): boolean => typeof (topic as { name?: unknown })?.name === 'string' && isUint((topic as { partitions?: unknown }).partitions);
   if (typeof group !== 'string' || typeof memberId !== 'string' || !isUint(generation) || !Array.isArray(partitions) || !partitions.every(isTopicPartition)) {
     throw malformed('assignment without group, memberId, generation or partitions');
   }
+  if (!Array.isArray(topics) || !topics.every(isWholeTopic)) throw malformed('assignment without topics');
   return frame as unknown as AssignmentFrame;
 }
 

@@ -147,8 +147,16 @@ export interface DeliverFrame {
   type: 'deliver'; group: string; memberId: string; topic: string; partition: number;
   records: Uint8Array; ranges: number[]; deliveryCount: number;
 }
-/** Pushed to a member whenever its assignment changes. */
-export interface AssignmentFrame { type: 'assignment'; group: string; memberId: string; generation: number; partitions: TopicPartition[] }
+/** A topic and its partition count: all of its partitions. */
+export interface WholeTopic { name: string; partitions: number }
+/**
+ * Pushed to a member whenever its assignment changes: the listed
+ * `partitions` and every partition of each of `topics`. In `key` ordering
+ * every member is assigned every partition of the group's topics, so
+ * `partitions` is empty and `topics` names them (a list of 100,000
+ * partitions would not fit in a frame); otherwise `topics` is empty.
+ */
+export interface AssignmentFrame { type: 'assignment'; group: string; memberId: string; generation: number; partitions: TopicPartition[]; topics: WholeTopic[] }
 /**
  * Pushed to a member: retention deleted these offsets of the partition while
  * they waited for redelivery; they will not come again, so whatever waits for

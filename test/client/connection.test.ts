@@ -186,7 +186,7 @@ describe('reconnect', () => {
 
   it('ignores well-formed frames of types it does not use (pushes)', async () => {
     const client = await open();
-    broker.sendRaw({ type: 'assignment', group: 'g', memberId: 'm', generation: 1, partitions: [] });
+    broker.sendRaw({ type: 'assignment', group: 'g', memberId: 'm', generation: 1, partitions: [], topics: [] });
     await expect(client.listTopics()).resolves.toEqual([]);
     expect(broker.received('hello')).toHaveLength(1);
   });

@@ -35,7 +35,7 @@ function batch(baseOffset: number, values: unknown[], options: { control?: boole
   return bytes;
 }
 
-const assignment = (memberId: string, partitions: number[]) => ({ type: 'assignment', group: 'g', memberId, generation: 1, partitions: partitions.map((partition) => ({ topic: 't', partition })) });
+const assignment = (memberId: string, partitions: number[]) => ({ type: 'assignment', group: 'g', memberId, generation: 1, partitions: partitions.map((partition) => ({ topic: 't', partition })), topics: [] });
 const deliver = (memberId: string, partition: number, records: Uint8Array, ranges: number[], deliveryCount = 1) => ({ type: 'deliver', group: 'g', memberId, topic: 't', partition, records, ranges, deliveryCount });
 const push = (frame: object) => broker.sendRaw(frame);
 const sent = (type: string, partition?: number): Frame[] => broker.received(type).filter((f) => partition === undefined || f.partition === partition);

@@ -9,8 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { createActor, type Actor } from 'xstate';
 import { groupMachine } from '../../../machines/group.machine.js';
 import { ActorMqError } from '../../protocol/errors.js';
+import { arrayHeaderGrowthBytes, encodedBytes, widestInteger } from '../../protocol/answer-room.js';
 import type { DeliverBounds } from '../../protocol/frame-bounds.js';
-import type { DescribeGroupBody, Ordering, StartFrom, TopicPartition } from '../../protocol/frames.js';
+import type { DescribeGroupBody, Ordering, StartFrom, TopicPartition, WholeTopic } from '../../protocol/frames.js';
 import { tell, type ActorEnvironment } from '../actor-environment.js';
 import type { Logger } from '../../logger.js';
 import type { TopicRegistry } from '../topic-registry.js';
@@ -28,6 +29,7 @@ export interface GroupDeps {
   strategy: AssignmentStrategy;
   environment: ActorEnvironment;
   deliverBounds: DeliverBounds;
+  maxFrameBytes: number;
   deadLetter(group: string, entry: DeadLetter): Promise<void>;
 }
 
@@ -67,11 +69,10 @@ export class GroupCoordinator {
   join(clientId: string, topics: string[], from: StartFrom, settings: MemberSettings, connection: MemberConnection): GroupMember {
     this.checkSubscription(topics, settings.ordering);
     for (const topic of topics) if (!this.deps.topics.get(topic)) throw new ActorMqError('UNKNOWN_TOPIC', `topic ${JSON.stringify(topic)} does not exist`);
+    if (settings.ordering === 'key') this.checkKeyAssignmentFits(topics);
     if (!this.subscription) this.subscribe([...topics].sort(), settings.ordering);
     this.openCursors(from);
-    // maxMemberIdLength (limits.ts) counts on this form, to bound deliver frames.
-    // Unique across restarts too: a client must never mistake a new membership for its old one.
-    const member = new GroupMember(this.name, `${this.name}-${randomUUID().slice(0, 8)}`, clientId, settings, connection, this.deps.environment.timers);
+    const member = new GroupMember(this.name, this.newMemberId(), clientId, settings, connection, this.deps.environment.timers);
     this.members.set(member.id, member);
     member.actor.subscribe((snapshot) => {
       if (snapshot.value === 'expired') this.lose(member.id);
@@ -158,6 +159,25 @@ export class GroupCoordinator {
     tell(this.actor, { type: 'group.close' });
   }
 
+  /**
+   * Unique across restarts too: a client must never mistake a new
+   * membership for its old one. maxMemberIdLength (limits.ts) counts on
+   * this form, to bound deliver frames.
+   */
+  private newMemberId(): string {
+    return `${this.name}-${randomUUID().slice(0, 8)}`;
+  }
+
+  /** A key-ordering assignment names every topic of the group in one push: refused at the join if it would not fit in a frame. */
+  private checkKeyAssignmentFits(topics: string[]): void {
+    const push = {
+      type: 'assignment', group: this.name, memberId: this.newMemberId(), generation: widestInteger, partitions: [],
+      topics: topics.map((name) => ({ name, partitions: this.deps.topics.get(name)!.partitions.length })),
+    };
+    const bytes = encodedBytes(push) + arrayHeaderGrowthBytes;
+    if (bytes > this.deps.maxFrameBytes) throw new ActorMqError('INVALID_REQUEST', `a key-ordering assignment of these ${topics.length} topics takes ${bytes} bytes, more than maxFrameBytes ${this.deps.maxFrameBytes}`);
+  }
+
   private checkSubscription(topics: string[], ordering: Ordering): void {
     if (!this.subscription || this.members.size === 0) {
       this.subscription = undefined;
@@ -227,7 +247,8 @@ export class GroupCoordinator {
     const live = [...this.members.values()].filter((m) => m.live);
     if (this.subscription?.ordering === 'key') {
       const all = [...this.cursors.values()].map((c) => ({ topic: c.topic, partition: c.partition.partition }));
-      for (const member of live) this.announce(member, all);
+      const topics = this.subscription.topics.map((name) => ({ name, partitions: this.deps.topics.get(name)!.partitions.length }));
+      for (const member of live) this.announce(member, all, topics);
       for (const cursor of this.cursors.values()) cursor.pump();
       queueMicrotask(() => this.finishIfSettled());
       return;
@@ -292,10 +313,12 @@ export class GroupCoordinator {
     return [...this.cursors.values()].filter((c) => c.owner?.id === memberId).map((c) => ({ topic: c.topic, partition: c.partition.partition }));
   }
 
-  private announce(member: GroupMember, partitions: TopicPartition[]): void {
+  /** `topics`: in key ordering, every partition (listed in `partitions` for describeGroup) named by its topic in the push. */
+  private announce(member: GroupMember, partitions: TopicPartition[], topics?: WholeTopic[]): void {
     member.assignments = partitions;
     if (member.state !== 'revoking') tell(member.actor, { type: 'assignment.set', partitionCount: partitions.length });
-    member.push({ type: 'assignment', group: this.name, memberId: member.id, generation: this.generation, partitions });
+    const push = topics ? { partitions: [], topics } : { partitions, topics: [] };
+    member.push({ type: 'assignment', group: this.name, memberId: member.id, generation: this.generation, ...push });
   }
 
   private clear(): void {

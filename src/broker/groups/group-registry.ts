@@ -56,6 +56,7 @@ export class GroupRegistry {
     readonly offsets: OffsetStore,
     private readonly limits: GroupLimits,
     private readonly deliverBounds: DeliverBounds,
+    private readonly maxFrameBytes: number,
     private readonly clock: () => number,
     private readonly logger: Logger,
     private readonly environment: ActorEnvironment,
@@ -102,7 +103,7 @@ export class GroupRegistry {
   private createGroup(name: string): GroupCoordinator {
     return new GroupCoordinator(name, {
       topics: this.topics, offsets: this.offsets, clock: this.clock, logger: this.logger, strategy: this.strategy, environment: this.environment,
-      deliverBounds: this.deliverBounds,
+      deliverBounds: this.deliverBounds, maxFrameBytes: this.maxFrameBytes,
       deadLetter: (group, entry) => this.deadLetter(group, entry),
     });
   }

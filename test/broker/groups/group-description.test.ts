@@ -32,7 +32,7 @@ describe('describeGroup of a group larger than one frame', () => {
       // Key ordering: every member is assigned every partition, the largest description a group has.
       expect((await member.request({ type: 'joinGroup', group: 'big', topics: [topic], ...joinDefaults, ordering: 'key' })).type).toBe('result');
     }
-    for (const member of members) await member.waitFor((f) => f.type === 'assignment' && f.partitions.length === partitionCount);
+    for (const member of members) await member.waitFor((f) => f.type === 'assignment' && f.topics[0]?.partitions === partitionCount);
     const small = await RawClient.greeted(broker.url, 'small-member');
     members.push(small);
     await small.request({ type: 'joinGroup', group: 'small', topics: ['small'], ...joinDefaults });
@@ -64,8 +64,9 @@ describe('describeGroup of a group larger than one frame', () => {
       expect(member.assignmentsTotal).toBe(partitionCount);
       expect(member.assignments.length).toBeGreaterThan(0);
       expect(member.assignments.length).toBeLessThan(partitionCount);
-      // Assignments as the member itself was told them, in that order.
-      const told = members[index]!.frames.filter((f) => f.type === 'assignment').at(-1)!.partitions as TopicPartition[];
+      // Assignments as the member itself was told them (key ordering: every partition of the topics, in order).
+      const topics = members[index]!.frames.filter((f) => f.type === 'assignment').at(-1)!.topics as Array<{ name: string; partitions: number }>;
+      const told = topics.flatMap(({ name, partitions }) => Array.from({ length: partitions }, (_, partition) => ({ topic: name, partition })));
       expect(member.assignments).toEqual(told.slice(0, member.assignments.length));
     }
   });

@@ -161,7 +161,7 @@ describe('consumer groups over the wire', () => {
     const members = [await consumer(), await consumer(), await consumer()];
     const settings = { ...joinDefaults, ordering: 'key' };
     for (const m of members) await m.request({ type: 'joinGroup', group: 'keyless', topics: ['orders'], ...settings });
-    for (const m of members) await m.waitFor((f) => f.type === 'assignment' && f.partitions?.length === 2 && f.generation === 3);
+    for (const m of members) await m.waitFor((f) => f.type === 'assignment' && f.topics?.[0]?.partitions === 2 && f.generation === 3);
     await produce('orders', 0, ['n0', 'n1', 'n2', 'n3', 'n4', 'n5']); // no keys: round-robin over the members
     const values = (client: RawClient) => deliveries(client).filter((f) => f.partition === 0).flatMap(delivered).map((d) => d.value);
     const total = () => members.reduce((sum, m) => sum + values(m).length, 0);

@@ -252,6 +252,7 @@ export class ConnectionSession implements RequestContext {
         maxBatchBytes: limits.maxBatchBytes,
         maxRecordsPerBatch: limits.maxRecordsPerBatch,
         maxInFlightRequests: limits.maxInFlightRequests,
+        maxEntriesPerRequest: limits.maxEntriesPerRequest,
       },
     };
     tell(this.actor, { type: 'hello.accepted', clientId: frame.clientId });

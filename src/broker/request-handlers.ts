@@ -3,7 +3,7 @@
  * body or throws an ActorMqError (answered as an error frame).
  */
 import { roomForLists, takeWithin, widestInteger } from '../protocol/answer-room.js';
-import { ActorMqError } from '../protocol/errors.js';
+import { ActorMqError, cutText, echoName, maxResultMessageLength } from '../protocol/errors.js';
 import type {
   CreateTopicFrame, DescribeTopicFrame, FetchFrame, ProduceFrame, ProduceResult, RequestFrame, ResultBodies,
 } from '../protocol/frames.js';
@@ -54,7 +54,7 @@ export const requestHandlers: RequestHandlers = {
   },
   describeTopic: async (frame: DescribeTopicFrame, { topics, options }) => {
     const topic = topics.get(frame.topic);
-    if (!topic) throw new ActorMqError('UNKNOWN_TOPIC', `topic ${JSON.stringify(frame.topic)} does not exist`);
+    if (!topic) throw new ActorMqError('UNKNOWN_TOPIC', `topic ${echoName(frame.topic)} does not exist`);
     const all = topic.partitions.map((p) => ({ partition: p.partition, startOffset: p.startOffset, endOffset: p.endOffset, state: p.state }));
     const head = { name: topic.name, config: topic.config };
     return { ...head, partitions: fitting(all, { ...head, partitions: [], partitionsTotal: widestInteger }, options), partitionsTotal: all.length };
@@ -137,6 +137,10 @@ async function produce(frame: ProduceFrame, services: BrokerServices): Promise<R
   if (frame.entries.length > options.limits.maxEntriesPerRequest) {
     throw new ActorMqError('INVALID_REQUEST', `${frame.entries.length} entries exceed maxEntriesPerRequest ${options.limits.maxEntriesPerRequest}`);
   }
+  // Each result repeats its entry's topic: no topic is longer, and so the answer stays within produceAnswerMaxBytes.
+  if (frame.entries.some((entry) => entry.topic.length > options.limits.maxNameLength)) {
+    throw new ActorMqError('INVALID_REQUEST', `an entry names a topic longer than maxNameLength ${options.limits.maxNameLength}`);
+  }
   const refusedTopics = options.autoCreateTopics ? await createMissingTopics(frame, services) : undefined;
   // Entries are appended synchronously, in order, before any of them waits for its fsync.
   const pending = frame.entries.map(async (entry): Promise<ProduceResult> => {
@@ -155,7 +159,7 @@ async function produce(frame: ProduceFrame, services: BrokerServices): Promise<R
     pending.map((result, index) =>
       result.catch((error: unknown): ProduceResult => {
         const { topic, partition } = frame.entries[index]!;
-        if (error instanceof ActorMqError) return { topic, partition, code: error.code, message: error.message };
+        if (error instanceof ActorMqError) return { topic, partition, code: error.code, message: cutText(error.message, maxResultMessageLength) };
         throw error;
       }),
     ),

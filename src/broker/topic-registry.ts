@@ -4,7 +4,7 @@
  * partition data lives in `<dataDir>/logs/<topic>/<partition>/`.
  */
 import { join } from 'node:path';
-import { ActorMqError } from '../protocol/errors.js';
+import { ActorMqError, echoName } from '../protocol/errors.js';
 import type { TopicConfig } from '../protocol/frames.js';
 import { topicNamePattern } from '../protocol/limits.js';
 import { checkLogOptions, defaultLogOptions, type LogOptions, type SegmentDescriptorCache } from '../storage/index.js';
@@ -50,7 +50,7 @@ export class TopicRegistry {
 
   partition(topicName: string, partition: number): PartitionActor {
     const topic = this.topics.get(topicName);
-    if (!topic) throw new ActorMqError('UNKNOWN_TOPIC', `topic ${JSON.stringify(topicName)} does not exist`);
+    if (!topic) throw new ActorMqError('UNKNOWN_TOPIC', `topic ${echoName(topicName)} does not exist`);
     const actor = topic.partitions[partition];
     if (!actor) throw new ActorMqError('UNKNOWN_PARTITION', `topic ${topicName} has ${topic.partitions.length} partitions, not ${partition + 1}`);
     return actor;

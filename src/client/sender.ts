@@ -29,8 +29,8 @@ import { wireError } from './server-frame.js';
 
 /** msgpack envelope of a produce frame besides its entries: map, type, id, array header. */
 const frameEnvelopeBytes = 64;
-/** The welcome does not carry this limit; the broker's default is used. */
-const maxEntriesPerRequest = defaultBrokerLimits.maxEntriesPerRequest;
+/** Brokers whose welcome does not carry maxEntriesPerRequest take the default. */
+const defaultMaxEntriesPerRequest = defaultBrokerLimits.maxEntriesPerRequest;
 /** baseSequence is an int32 on the wire. */
 const maxSequence = 0x7fff_ffff;
 
@@ -174,7 +174,7 @@ export class Sender {
 
   /** Packs batches into produce frames within maxFrameBytes and maxEntriesPerRequest. */
   private transmit(batches: ProducerBatch[]): void {
-    const { maxFrameBytes } = this.connection.limits;
+    const { maxFrameBytes, maxEntriesPerRequest = defaultMaxEntriesPerRequest } = this.connection.limits;
     let start = 0;
     let frameBytes = frameEnvelopeBytes;
     for (let i = 0; i < batches.length; i++) {

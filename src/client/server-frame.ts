@@ -90,5 +90,6 @@ export function checkWelcome(body: unknown): WelcomeBody {
   const limits = (body as { limits?: Record<string, unknown> } | null)?.limits;
   const names = ['maxFrameBytes', 'maxBatchBytes', 'maxRecordsPerBatch', 'maxInFlightRequests'] as const;
   if (!limits || !names.every((name) => isUint(limits[name]) && limits[name] > 0)) throw malformed('welcome without limits');
+  if (limits.maxEntriesPerRequest !== undefined && !(isUint(limits.maxEntriesPerRequest) && limits.maxEntriesPerRequest > 0)) throw malformed('welcome with a bad maxEntriesPerRequest');
   return body as WelcomeBody;
 }

@@ -46,6 +46,21 @@ export const errorTable = {
 
 export type ErrorCode = keyof typeof errorTable;
 
+/** Characters of a name the client sent (topic, group, member or transaction id) that an error message repeats. */
+export const maxEchoedNameLength = 100;
+/** Characters of the message of one produce result: an answer holds one per entry. */
+export const maxResultMessageLength = 200;
+
+/** `text`, cut to at most `maxLength` characters ("…" ends a cut one). */
+export function cutText(text: string, maxLength: number): string {
+  return text.length > maxLength ? `${text.slice(0, maxLength - 1)}…` : text;
+}
+
+/** A name the client sent, quoted and cut, for an error message: the answer stays small however long the name was. */
+export function echoName(name: string): string {
+  return JSON.stringify(cutText(name, maxEchoedNameLength));
+}
+
 export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && Object.hasOwn(errorTable, code);
 }

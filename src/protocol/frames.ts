@@ -175,7 +175,7 @@ export type ServerFrame = ResultFrame | ErrorFrame;
 export type PushFrame = DeliverFrame | AssignmentFrame | ForgetFrame;
 
 // Bodies of result frames, by request type.
-export interface WelcomeBody { version: number; brokerId: string; limits: { maxFrameBytes: number; maxBatchBytes: number; maxRecordsPerBatch: number; maxInFlightRequests: number } }
+export interface WelcomeBody { version: number; brokerId: string; limits: { maxFrameBytes: number; maxBatchBytes: number; maxRecordsPerBatch: number; maxInFlightRequests: number; maxEntriesPerRequest?: number } }
 export interface TopicSummary { name: string; partitions: number }
 export interface CreateTopicBody { topic: string; partitions: number; created: boolean }
 /** The first topics that fit in one frame; `total` counts them all. */

@@ -3,6 +3,8 @@
  * Limits are checked at the earliest point: frame size before decoding,
  * batch header before the CRC, counts before allocation.
  */
+import { arrayHeaderGrowthBytes, encodedBytes, widestInteger } from './answer-room.js';
+import { errorTable, maxResultMessageLength } from './errors.js';
 import { deliverBounds, deliverHeadBytes, rangeBytesPerOffset, type DeliverBounds } from './frame-bounds.js';
 
 export interface BrokerLimits {
@@ -90,6 +92,10 @@ export function assertLimitsConsistent(limits: BrokerLimits): void {
   if (brokerDeliverBounds(limits).maxRangedOffsets < 1) {
     throw new RangeError(`maxFrameBytes (${limits.maxFrameBytes}) must exceed maxBatchBytes (${limits.maxBatchBytes}) by at least ${deliverHeadroomBytes} bytes: a deliver frame carries a batch and its names and ranges`);
   }
+  // A produce answer holds one result per entry, each an error at worst.
+  if (produceAnswerMaxBytes(limits) > limits.maxFrameBytes) {
+    throw new RangeError(`maxFrameBytes (${limits.maxFrameBytes}) must hold a produce answer of maxEntriesPerRequest (${limits.maxEntriesPerRequest}) error results: ${produceAnswerMaxBytes(limits)} bytes`);
+  }
   if (limits.maxFetchBytes > limits.maxFrameBytes) {
     throw new RangeError(`maxFetchBytes (${limits.maxFetchBytes}) must not exceed maxFrameBytes (${limits.maxFrameBytes})`);
   }
@@ -111,6 +117,20 @@ function longestDeliverHeadBytes(maxNameLength: number): number {
 /** What one delivery reads and how many offsets its frame names, so that every deliver frame fits in maxFrameBytes. */
 export function brokerDeliverBounds(limits: Pick<BrokerLimits, 'maxFrameBytes' | 'maxBatchBytes' | 'maxNameLength'>): DeliverBounds {
   return deliverBounds(limits.maxFrameBytes, limits.maxBatchBytes, longestDeliverHeadBytes(limits.maxNameLength));
+}
+
+/**
+ * The largest produce answer: maxEntriesPerRequest error results, each
+ * with a topic of maxNameLength characters (longer ones are refused), the
+ * longest code and a message of maxResultMessageLength, every character
+ * at its widest in UTF-8 (3 bytes).
+ */
+export function produceAnswerMaxBytes(limits: Pick<BrokerLimits, 'maxEntriesPerRequest' | 'maxNameLength'>): number {
+  const widestText = (length: number) => '\u0800'.repeat(length);
+  const longestCode = Object.keys(errorTable).reduce((a, b) => (b.length > a.length ? b : a));
+  const result = { topic: widestText(limits.maxNameLength), partition: widestInteger, code: longestCode, message: widestText(maxResultMessageLength) };
+  const envelopeBytes = encodedBytes({ type: 'result', id: widestInteger, body: { results: [] } }) + arrayHeaderGrowthBytes;
+  return envelopeBytes + limits.maxEntriesPerRequest * encodedBytes(result);
 }
 
 /** Protocol version spoken by this build; hello frames carry it. */

@@ -13,7 +13,7 @@ describe('connection protocol errors', () => {
 
   beforeAll(async () => {
     dir = await tempDir();
-    broker = await startBroker({ port: 0, dataDir: dir.path, logLevel: 'silent', token: 'secret', limits: { maxFrameBytes: 64 * 1024, maxBatchBytes: 32 * 1024, maxFetchBytes: 32 * 1024, maxInFlightRequests: 4, helloTimeoutMs: 300 } });
+    broker = await startBroker({ port: 0, dataDir: dir.path, logLevel: 'silent', token: 'secret', limits: { maxFrameBytes: 64 * 1024, maxBatchBytes: 32 * 1024, maxFetchBytes: 32 * 1024, maxEntriesPerRequest: 32, maxInFlightRequests: 4, helloTimeoutMs: 300 } });
   });
   afterAll(async () => {
     await broker.close();

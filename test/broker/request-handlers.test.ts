@@ -13,7 +13,7 @@ import { RawClient, type ServerFrameSeen } from '../helpers/raw-client.js';
 import { tempDir } from '../../bench/lib/temp-dir.js';
 
 // maxFetchBytes equal to maxFrameBytes, as in the defaults.
-const limits = { maxFrameBytes: 16 * 1024, maxBatchBytes: 8 * 1024, maxFetchBytes: 16 * 1024 };
+const limits = { maxFrameBytes: 16 * 1024, maxBatchBytes: 8 * 1024, maxFetchBytes: 16 * 1024, maxEntriesPerRequest: 8 };
 /** Topics, groups and producer groups with long names, more of them than a frame can list. */
 const nameCount = 80;
 const longName = (prefix: string, i: number) => `${prefix}${String(i).padStart(3, '0')}`.padEnd(240, 'x');

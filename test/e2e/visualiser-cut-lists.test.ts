@@ -13,7 +13,7 @@ import { tempDir } from '../../bench/lib/temp-dir.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { launchChromium } from './chromium.js';
 
-const limits = { maxFrameBytes: 16 * 1024, maxBatchBytes: 8 * 1024, maxFetchBytes: 8 * 1024 };
+const limits = { maxFrameBytes: 16 * 1024, maxBatchBytes: 8 * 1024, maxFetchBytes: 8 * 1024, maxEntriesPerRequest: 8 };
 const topic = 't'.repeat(249);
 const partitionCount = 256;
 

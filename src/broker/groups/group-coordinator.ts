@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { createActor, type Actor } from 'xstate';
 import { groupMachine } from '../../../machines/group.machine.js';
-import { ActorMqError } from '../../protocol/errors.js';
+import { ActorMqError, echoName } from '../../protocol/errors.js';
 import { arrayHeaderGrowthBytes, encodedBytes, widestInteger } from '../../protocol/answer-room.js';
 import type { DeliverBounds } from '../../protocol/frame-bounds.js';
 import type { DescribeGroupBody, Ordering, StartFrom, TopicPartition, WholeTopic } from '../../protocol/frames.js';
@@ -68,7 +68,7 @@ export class GroupCoordinator {
 
   join(clientId: string, topics: string[], from: StartFrom, settings: MemberSettings, connection: MemberConnection): GroupMember {
     this.checkSubscription(topics, settings.ordering);
-    for (const topic of topics) if (!this.deps.topics.get(topic)) throw new ActorMqError('UNKNOWN_TOPIC', `topic ${JSON.stringify(topic)} does not exist`);
+    for (const topic of topics) if (!this.deps.topics.get(topic)) throw new ActorMqError('UNKNOWN_TOPIC', `topic ${echoName(topic)} does not exist`);
     if (settings.ordering === 'key') this.checkKeyAssignmentFits(topics);
     if (!this.subscription) this.subscribe([...topics].sort(), settings.ordering);
     this.openCursors(from);
@@ -90,13 +90,13 @@ export class GroupCoordinator {
 
   member(id: string): GroupMember {
     const member = this.members.get(id);
-    if (!member?.live) throw new ActorMqError('UNKNOWN_MEMBER', `group ${this.name} has no member ${id}`);
+    if (!member?.live) throw new ActorMqError('UNKNOWN_MEMBER', `group ${this.name} has no member ${echoName(id)}`);
     return member;
   }
 
   cursor(topic: string, partition: number): PartitionCursor {
     const cursor = this.cursors.get(partitionKey({ topic, partition }));
-    if (!cursor) throw new ActorMqError('NOT_ASSIGNED', `group ${this.name} does not consume ${topic}/${partition}`);
+    if (!cursor) throw new ActorMqError('NOT_ASSIGNED', `group ${this.name} does not consume ${echoName(topic)} partition ${partition}`);
     return cursor;
   }
 

@@ -3,7 +3,7 @@
  * requests to the coordinator, writes dead letters, and ends a connection's
  * memberships when it closes.
  */
-import { ActorMqError } from '../../protocol/errors.js';
+import { ActorMqError, echoName } from '../../protocol/errors.js';
 import type { DeliverBounds } from '../../protocol/frame-bounds.js';
 import type { DescribeGroupBody, GroupState, JoinGroupFrame, ListGroupsBody } from '../../protocol/frames.js';
 import { maxGroupNameLength, topicNamePattern } from '../../protocol/limits.js';
@@ -110,7 +110,7 @@ export class GroupRegistry {
 
   group(name: string): GroupCoordinator {
     const group = this.groups.get(name);
-    if (!group) throw new ActorMqError('UNKNOWN_GROUP', `no consumer group ${JSON.stringify(name)}`);
+    if (!group) throw new ActorMqError('UNKNOWN_GROUP', `no consumer group ${echoName(name)}`);
     return group;
   }
 
@@ -159,8 +159,8 @@ export class GroupRegistry {
       fail(`group name must be 1-${maxGroupNameLength} characters of [a-zA-Z0-9._-]`);
     }
     if (frame.topics.length === 0 || frame.topics.length > l.maxTopicsPerGroup) fail(`topics must list 1-${l.maxTopicsPerGroup} topics`);
-    if (!orderings.has(frame.ordering)) fail(`ordering must be partition, key or none, got ${frame.ordering}`);
-    if (frame.from !== 'earliest' && frame.from !== 'latest') fail(`from must be earliest or latest, got ${frame.from}`);
+    if (!orderings.has(frame.ordering)) fail(`ordering must be partition, key or none, got ${echoName(frame.ordering)}`);
+    if (frame.from !== 'earliest' && frame.from !== 'latest') fail(`from must be earliest or latest, got ${echoName(frame.from)}`);
     if (frame.maxDeliveries < 1 || frame.maxDeliveries > l.maxDeliveriesLimit) fail(`maxDeliveries must be 1-${l.maxDeliveriesLimit}`);
     if (frame.sessionTimeoutMs < l.sessionTimeoutMinMs || frame.sessionTimeoutMs > l.sessionTimeoutMaxMs) fail(`sessionTimeoutMs must be ${l.sessionTimeoutMinMs}-${l.sessionTimeoutMaxMs}`);
     if (frame.maxInFlightMessages < 1 || frame.maxInFlightMessages > l.maxInFlightMessagesLimit) fail(`maxInFlightMessages must be 1-${l.maxInFlightMessagesLimit}`);

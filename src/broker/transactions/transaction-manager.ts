@@ -16,7 +16,7 @@
  */
 import { createActor } from 'xstate';
 import { transactionMachine, type TransactionEvent } from '../../../machines/transaction.machine.js';
-import { ActorMqError } from '../../protocol/errors.js';
+import { ActorMqError, echoName } from '../../protocol/errors.js';
 import type {
   CheckAnswer, ListTransactionsBody, ProduceEntry, TransactionOutcome, TransactionState, TransactionSummary, TxnBeginBody, TxnEndBody, TxnSendBody, TxnStatusBody,
 } from '../../protocol/frames.js';
@@ -202,7 +202,7 @@ export class TransactionManager {
     if (!txn) {
       const remembered = this.endedSummary(id);
       if (remembered) throw new ActorMqError('TRANSACTION_ALREADY_ENDED', `transaction ${id} is already ${remembered.state}`);
-      throw new ActorMqError('UNKNOWN_TRANSACTION', `no transaction ${id}`);
+      throw new ActorMqError('UNKNOWN_TRANSACTION', `no transaction ${echoName(id)}`);
     }
     if (txn.state !== 'parked') throw new ActorMqError('INVALID_REQUEST', `transaction ${id} is ${txn.state}; only parked transactions are resolved by an operator`);
     txn.actor.send({ type: 'txn.resolve', outcome });
@@ -214,7 +214,7 @@ export class TransactionManager {
     if (txn) return { ...txn.summary(this.deps.options.clock()), history: [...txn.history] };
     const remembered = this.endedSummary(id);
     if (remembered) return remembered;
-    throw new ActorMqError('UNKNOWN_TRANSACTION', `no transaction ${id} (never begun, or ended and forgotten)`);
+    throw new ActorMqError('UNKNOWN_TRANSACTION', `no transaction ${echoName(id)} (never begun, or ended and forgotten)`);
   }
 
   list(): ListTransactionsBody {
@@ -359,14 +359,14 @@ export class TransactionManager {
     if (!txn) {
       const remembered = this.endedSummary(id);
       if (remembered?.group === group) throw new ActorMqError('TRANSACTION_ALREADY_ENDED', `transaction ${id} is already ${remembered.state}`);
-      throw new ActorMqError('UNKNOWN_TRANSACTION', `no transaction ${id} (never begun, timed out, or ended and forgotten)`);
+      throw new ActorMqError('UNKNOWN_TRANSACTION', `no transaction ${echoName(id)} (never begun, timed out, or ended and forgotten)`);
     }
-    if (txn.group !== group) throw new ActorMqError('TRANSACTION_GROUP_MISMATCH', `transaction ${id} belongs to producer group ${txn.group}, not ${group}`);
+    if (txn.group !== group) throw new ActorMqError('TRANSACTION_GROUP_MISMATCH', `transaction ${id} belongs to producer group ${txn.group}, not ${echoName(group)}`);
     return txn;
   }
 
   private alreadyEnded(summary: TxnStatusBody, group: string, outcome: TransactionOutcome): TxnEndBody {
-    if (summary.group !== group) throw new ActorMqError('TRANSACTION_GROUP_MISMATCH', `transaction ${summary.id} belongs to producer group ${summary.group}, not ${group}`);
+    if (summary.group !== group) throw new ActorMqError('TRANSACTION_GROUP_MISMATCH', `transaction ${summary.id} belongs to producer group ${summary.group}, not ${echoName(group)}`);
     const same = (outcome === 'commit') === (summary.state === 'committed');
     if (same) return { state: summary.state }; // a retried commit (or rollback) whose first answer was lost
     throw new ActorMqError('TRANSACTION_ALREADY_ENDED', `transaction ${summary.id} is already ${summary.state}`);
@@ -573,6 +573,6 @@ function pooledCopy(bytes: Uint8Array): Uint8Array {
 
 function checkGroupName(group: string): void {
   if (group.length === 0 || group.length > maxGroupNameLength || !topicNamePattern.test(group)) {
-    throw new ActorMqError('INVALID_REQUEST', `producer group must be 1-${maxGroupNameLength} characters of [a-zA-Z0-9._-], got ${JSON.stringify(group)}`);
+    throw new ActorMqError('INVALID_REQUEST', `producer group must be 1-${maxGroupNameLength} characters of [a-zA-Z0-9._-], got ${echoName(group)}`);
   }
 }

@@ -5,7 +5,7 @@ import { RawClient } from '../../helpers/raw-client.js';
 import { tempDir } from '../../../bench/lib/temp-dir.js';
 
 // Small frames, so a group over a few hundred partitions of a long-named topic outgrows one.
-const limits = { maxFrameBytes: 16 * 1024, maxBatchBytes: 8 * 1024, maxFetchBytes: 8 * 1024 };
+const limits = { maxFrameBytes: 16 * 1024, maxBatchBytes: 8 * 1024, maxFetchBytes: 8 * 1024, maxEntriesPerRequest: 8 };
 const topic = 't'.repeat(249);
 const partitionCount = 256;
 const joinDefaults = { ordering: 'partition', from: 'earliest', retryBackoffMs: [50], maxDeliveries: 3, sessionTimeoutMs: 10_000, maxInFlightMessages: 100, maxInFlightBytes: 1 << 20 };

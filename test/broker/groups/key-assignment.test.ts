@@ -12,7 +12,7 @@ import { produceNumbered, until } from '../../helpers/group-fixture.js';
 import { tempDir } from '../../../bench/lib/temp-dir.js';
 
 // Small frames: a list of 100 partitions of a 249-character topic (~27 KB) would not fit in one.
-const limits = { maxFrameBytes: 16 * 1024, maxBatchBytes: 8 * 1024, maxFetchBytes: 8 * 1024 };
+const limits = { maxFrameBytes: 16 * 1024, maxBatchBytes: 8 * 1024, maxFetchBytes: 8 * 1024, maxEntriesPerRequest: 8 };
 const topic = 'keyed'.padEnd(249, 'x');
 const partitionCount = 100;
 const joinSettings = { ordering: 'key', from: 'earliest', retryBackoffMs: [0], maxDeliveries: 3, sessionTimeoutMs: 3_600_000, maxInFlightMessages: 1_000, maxInFlightBytes: 1 << 20 };

@@ -14,7 +14,7 @@ import { readPartition } from '../../helpers/read-partition.js';
 const topic = 'orders';
 const group = 'order-service';
 /** Small limits keep the batches small: two half batches of 40 KiB are over them together. */
-const limits = { maxBatchBytes: 64 * 1024, maxFrameBytes: 256 * 1024, maxFetchBytes: 256 * 1024 };
+const limits = { maxBatchBytes: 64 * 1024, maxFrameBytes: 256 * 1024, maxFetchBytes: 256 * 1024, maxEntriesPerRequest: 64 };
 const valueBytes = 40 * 1024;
 const transactions = { checkAfterMs: 60_000, checkIntervalMs: 60_000, maxChecks: 3, timeoutMs: 600_000, checkTimeoutMs: 3_000 };
 

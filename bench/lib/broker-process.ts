@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { brokerNodeOptions } from '../../src/cli/broker-node-options.js';
 
 /** The package root, found from this file whether it runs from source or from dist/. */
 function packageRoot(from: string): string {
@@ -29,7 +30,7 @@ export interface BrokerProcess {
 
 export async function spawnBroker(dataDir: string, port = 0, extraArgs: string[] = []): Promise<BrokerProcess> {
   if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run npm run build first`);
-  const child = spawn(process.execPath, [cliPath, 'serve', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs], {
+  const child = spawn(process.execPath, [...brokerNodeOptions, cliPath, 'serve', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --initial-old-space-size=64
 /** The `actormq` command. */
 import { consume, consumeUsage } from './consume.js';
 import { group, groupUsage } from './group.js';

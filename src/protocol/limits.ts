@@ -88,13 +88,14 @@ export function assertLimitsConsistent(limits: BrokerLimits): void {
     throw new RangeError(`maxBatchBytes (${limits.maxBatchBytes}) must be below maxFrameBytes (${limits.maxFrameBytes})`);
   }
   // A deliver frame carries a batch beside group, member id and topic names and at least one range.
-  const deliverHeadroomBytes = longestDeliverHeadBytes(limits.maxNameLength) + rangeBytesPerOffset;
   if (brokerDeliverBounds(limits).maxRangedOffsets < 1) {
-    throw new RangeError(`maxFrameBytes (${limits.maxFrameBytes}) must exceed maxBatchBytes (${limits.maxBatchBytes}) by at least ${deliverHeadroomBytes} bytes: a deliver frame carries a batch and its names and ranges`);
+    const headroomBytes = longestDeliverHeadBytes(limits.maxNameLength) + rangeBytesPerOffset;
+    throw new RangeError(`maxFrameBytes (${limits.maxFrameBytes}) must exceed maxBatchBytes (${limits.maxBatchBytes}) by at least ${headroomBytes} bytes: a deliver frame carries a batch and its names and ranges`);
   }
   // A produce answer holds one result per entry, each an error at worst.
-  if (produceAnswerMaxBytes(limits) > limits.maxFrameBytes) {
-    throw new RangeError(`maxFrameBytes (${limits.maxFrameBytes}) must hold a produce answer of maxEntriesPerRequest (${limits.maxEntriesPerRequest}) error results: ${produceAnswerMaxBytes(limits)} bytes`);
+  const produceAnswerBytes = produceAnswerMaxBytes(limits);
+  if (produceAnswerBytes > limits.maxFrameBytes) {
+    throw new RangeError(`maxFrameBytes (${limits.maxFrameBytes}) must hold a produce answer of maxEntriesPerRequest (${limits.maxEntriesPerRequest}) error results: ${produceAnswerBytes} bytes`);
   }
   if (limits.maxFetchBytes > limits.maxFrameBytes) {
     throw new RangeError(`maxFetchBytes (${limits.maxFetchBytes}) must not exceed maxFrameBytes (${limits.maxFrameBytes})`);

@@ -170,12 +170,14 @@ export class GroupCoordinator {
 
   /** A key-ordering assignment names every topic of the group in one push: refused at the join if it would not fit in a frame. */
   private checkKeyAssignmentFits(topics: string[]): void {
-    const push = {
-      type: 'assignment', group: this.name, memberId: this.newMemberId(), generation: widestInteger, partitions: [],
-      topics: topics.map((name) => ({ name, partitions: this.deps.topics.get(name)!.partitions.length })),
-    };
+    const push = { type: 'assignment', group: this.name, memberId: this.newMemberId(), generation: widestInteger, partitions: [], topics: this.wholeTopics(topics) };
     const bytes = encodedBytes(push) + arrayHeaderGrowthBytes;
     if (bytes > this.deps.maxFrameBytes) throw new ActorMqError('INVALID_REQUEST', `a key-ordering assignment of these ${topics.length} topics takes ${bytes} bytes, more than maxFrameBytes ${this.deps.maxFrameBytes}`);
+  }
+
+  /** Existing topics named with their partition counts: every partition of each (a key-ordering assignment). */
+  private wholeTopics(names: string[]): WholeTopic[] {
+    return names.map((name) => ({ name, partitions: this.deps.topics.get(name)!.partitions.length }));
   }
 
   private checkSubscription(topics: string[], ordering: Ordering): void {
@@ -247,7 +249,7 @@ export class GroupCoordinator {
     const live = [...this.members.values()].filter((m) => m.live);
     if (this.subscription?.ordering === 'key') {
       const all = [...this.cursors.values()].map((c) => ({ topic: c.topic, partition: c.partition.partition }));
-      const topics = this.subscription.topics.map((name) => ({ name, partitions: this.deps.topics.get(name)!.partitions.length }));
+      const topics = this.wholeTopics(this.subscription.topics);
       for (const member of live) this.announce(member, all, topics);
       for (const cursor of this.cursors.values()) cursor.pump();
       queueMicrotask(() => this.finishIfSettled());

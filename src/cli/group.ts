@@ -1,5 +1,6 @@
 /** `actormq group list | describe <name>`. */
 import type { GroupDescription } from '../client/index.js';
+import { shownOf } from '../protocol/shown-of.js';
 import { connectionFlags, parse, UsageError } from './args.js';
 import { withClient } from './topic.js';
 
@@ -37,8 +38,8 @@ export function formatGroup(description: GroupDescription): string {
   const head = `group ${description.group}: ${description.state}, generation ${description.generation}, ordering ${description.ordering}, topics ${description.topics.join(', ') || '-'}\n\n`;
   const members = description.members.map((m) => {
     const assigned = m.assignments.map((a) => `${a.topic}/${a.partition}`).join(',') || '-';
-    const cut = m.assignments.length < m.assignmentsTotal ? ` (${m.assignments.length} of ${m.assignmentsTotal} shown)` : '';
-    return [m.id, m.clientId, m.state, assigned + cut];
+    const cut = shownOf(m.assignments.length, m.assignmentsTotal, 'partitions');
+    return [m.id, m.clientId, m.state, assigned + (cut && ` (${cut})`)];
   });
   const lag = [...description.lag]
     .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
@@ -48,9 +49,10 @@ export function formatGroup(description: GroupDescription): string {
     + table([['TOPIC', 'PARTITION', 'COMMITTED', 'END', 'LAG'], ...lag]) + cutLine(description.lag.length, description.lagTotal, 'partitions');
 }
 
-/** "N of M <things> shown", for a list the broker cut; nothing for a whole one. */
+/** A line under a list the broker cut to fit its answer frame; nothing under a whole one. */
 function cutLine(shown: number, total: number, things: string): string {
-  return shown < total ? `${shown} of ${total} ${things} shown\n` : '';
+  const text = shownOf(shown, total, things);
+  return text && `${text}\n`;
 }
 
 /** Left-aligned columns, two spaces apart. */

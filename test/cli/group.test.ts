@@ -35,7 +35,7 @@ describe('formatGroup', () => {
       lagTotal: 40,
     };
     const printed = formatGroup(cut);
-    expect(printed).toContain('cart-1  svc     assigned  orders/0 (1 of 40 shown)\n1 of 7 members shown\n\n');
+    expect(printed).toContain('cart-1  svc     assigned  orders/0 (1 of 40 partitions shown)\n1 of 7 members shown\n\n');
     expect(printed.endsWith('LAG\norders  0          4          4    0\n1 of 40 partitions shown\n')).toBe(true);
   });
 });

@@ -6,6 +6,7 @@
  * states come live from the inspection stream.
  */
 import type { ActorView, DescribeGroupBody, DescribeTopicBody } from '../../protocol/frames.js';
+import { shownOf } from '../../protocol/shown-of.js';
 import { stateValueText } from '../graph-model.js';
 import { formatDuration, h, syncRows } from './dom.js';
 
@@ -96,11 +97,6 @@ function groupBlock(group: DescribeGroupBody, view: OverviewView, select: Select
     lag.append(h('tr', {}, h('td', {}, `${entry.topic}/${entry.partition}`), h('td', {}, String(entry.committedOffset)), h('td', {}, String(entry.endOffset)), h('td', { class: 'lag-value' }, String(entry.endOffset - entry.committedOffset))));
   }
   return h('div', { class: 'group' }, table, group.lag.length ? lag : null, cut.length ? h('p', { class: 'more' }, `${cut.join(', ')}: the broker listed what fits in one answer`) : null);
-}
-
-/** "N of M <things> shown" for a list the broker cut; nothing for a whole one. */
-function shownOf(listed: number, total: number, things: string): string {
-  return listed < total ? `${listed} of ${total} ${things} shown` : '';
 }
 
 export function renderTransactions(table: HTMLElement, view: OverviewView, select: Select): void {

@@ -76,20 +76,29 @@ describe('connection protocol errors', () => {
 
 describe('a connection that does not read its answers', () => {
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** Topic `big` holding one stored batch of 1,000 values of 1 KB (a fetch from 0 is answered with ~1 MB). */
+  const storeMegabyteBatch = async (client: RawClient): Promise<Uint8Array> => {
+    await client.request({ type: 'createTopic', topic: 'big', partitions: 1 });
+    const batch = encodeRecordBatch(Array.from({ length: 1_000 }, () => ({ value: 'x'.repeat(1_000) })), { now: 1_000 });
+    expect(await client.request({ type: 'produce', entries: [{ topic: 'big', partition: 0, batch }] })).toMatchObject({ type: 'result' });
+    return batch;
+  };
+  /** `count` fetches of `big` from offset 0, ids 1,000 on, sent without waiting; returns their ids. */
+  const sendFetches = (client: RawClient, count: number, maxBytes: number): number[] => {
+    const ids = Array.from({ length: count }, (_, index) => 1_000 + index);
+    for (const id of ids) client.send({ type: 'fetch', id, topic: 'big', partition: 0, offset: 0, maxBytes });
+    return ids;
+  };
 
   it('has no further requests read while more than maxUnsentBytes of answers wait for it, and is served again once it reads', async () => {
     const dir = await tempDir();
     const broker = await startBroker({ port: 0, dataDir: dir.path, logLevel: 'silent' });
     const client = await RawClient.greeted(broker.url);
     try {
-      await client.request({ type: 'createTopic', topic: 'big', partitions: 1 });
-      const value = 'x'.repeat(1_000);
-      const batch = encodeRecordBatch(Array.from({ length: 1_000 }, () => ({ value })), { now: 1_000 });
-      expect(await client.request({ type: 'produce', entries: [{ topic: 'big', partition: 0, batch }] })).toMatchObject({ type: 'result' });
+      await storeMegabyteBatch(client);
       // 20-byte requests, ~1 MB answers: a peer that never reads would otherwise make the broker buffer without bound.
       client.socket.pause();
-      const fetchIds = Array.from({ length: 64 }, (_, index) => 1_000 + index);
-      for (const id of fetchIds) client.send({ type: 'fetch', id, topic: 'big', partition: 0, offset: 0, maxBytes: 2 << 20 });
+      const fetchIds = sendFetches(client, 64, 2 << 20);
       await sleep(1_000); // the broker reads the partition 64 times and queues the answers
       client.send({ type: 'createTopic', id: 2_000, topic: 'sent-while-not-reading', partitions: 1 });
       await sleep(500);
@@ -111,14 +120,11 @@ describe('a connection that does not read its answers', () => {
     const client = await RawClient.greeted(broker.url);
     const producer = await RawClient.greeted(broker.url, 'producer');
     try {
-      await client.request({ type: 'createTopic', topic: 'big', partitions: 1 });
-      const batch = encodeRecordBatch(Array.from({ length: 1_000 }, () => ({ value: 'x'.repeat(1_000) })), { now: 1_000 });
+      const batch = await storeMegabyteBatch(client);
       const produce = { type: 'produce', entries: [{ topic: 'big', partition: 0, batch }] };
-      expect(await client.request(produce)).toMatchObject({ type: 'result' });
       // 20-byte requests read together, before any answer exists; maxBytes 1, yet each is answered with the whole 1 MB batch.
       client.socket.pause();
-      const fetchIds = Array.from({ length: 48 }, (_, index) => 1_000 + index);
-      for (const id of fetchIds) client.send({ type: 'fetch', id, topic: 'big', partition: 0, offset: 0, maxBytes: 1 });
+      const fetchIds = sendFetches(client, 48, 1);
       await sleep(1_000);
       // A fetch served after this second batch is appended answers with endOffset 2,000.
       expect(await producer.request(produce)).toMatchObject({ type: 'result' });
@@ -143,9 +149,7 @@ describe('a connection that does not read its answers', () => {
     const admin = await RawClient.greeted(broker.url, 'admin');
     const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
     try {
-      await admin.request({ type: 'createTopic', topic: 'big', partitions: 1 });
-      const batch = encodeRecordBatch(Array.from({ length: 1_000 }, () => ({ value: 'x'.repeat(1_000) })), { now: 1_000 });
-      await admin.request({ type: 'produce', entries: [{ topic: 'big', partition: 0, batch }] });
+      await storeMegabyteBatch(admin);
       const timersBefore = timers();
       const client = await RawClient.greeted(broker.url, 'vanishing');
       await client.request({ type: 'inspect', kinds: ['connection'] });
@@ -154,7 +158,7 @@ describe('a connection that does not read its answers', () => {
         maxDeliveries: 16, sessionTimeoutMs: 3_600_000, maxInFlightMessages: 100, maxInFlightBytes: 1 << 20,
       });
       client.socket.pause();
-      for (let id = 1_000; id < 1_016; id++) client.send({ type: 'fetch', id, topic: 'big', partition: 0, offset: 0, maxBytes: 2 << 20 });
+      sendFetches(client, 16, 2 << 20);
       await sleep(500);
       client.send({ type: 'createTopic', id: 2_000, topic: 'held', partitions: 1 });
       for (let index = 0; index < 3; index++) {
@@ -186,11 +190,9 @@ describe('a connection that does not read its answers', () => {
     const broker = await startBroker({ port: 0, dataDir: dir.path, logLevel: 'silent', timers: new SimulatedClock(), limits: { maxUnsentBytes: 1 << 20 } });
     const client = await RawClient.greeted(broker.url);
     try {
-      await client.request({ type: 'createTopic', topic: 'big', partitions: 1 });
-      const batch = encodeRecordBatch(Array.from({ length: 1_000 }, () => ({ value: 'x'.repeat(1_000) })), { now: 1_000 });
-      await client.request({ type: 'produce', entries: [{ topic: 'big', partition: 0, batch }] });
+      await storeMegabyteBatch(client);
       client.socket.pause();
-      for (let id = 1_000; id < 1_016; id++) client.send({ type: 'fetch', id, topic: 'big', partition: 0, offset: 0, maxBytes: 2 << 20 });
+      sendFetches(client, 16, 2 << 20);
       await sleep(500);
       client.send({ type: 'createTopic', id: 2_000, topic: 'held', partitions: 1 });
       await sleep(200);
